@@ -1,0 +1,1 @@
+//! The CoAP endpoint state machine (`Endpoint`), client and server roles.

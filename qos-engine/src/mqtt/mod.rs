@@ -1,0 +1,1 @@
+//! The MQTT session state machine (`Session`), client and server roles.

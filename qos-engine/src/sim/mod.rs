@@ -1,0 +1,3 @@
+//! Deterministic simulation: seeded lossy links on virtual time.
+//!
+//! Used by the engines' tests, the fuzz targets and `mqcoap demo`.
