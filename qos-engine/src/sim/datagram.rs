@@ -1,0 +1,1 @@
+//! A seeded datagram link (loss, duplication, reordering, delay) for CoAP over UDP.

@@ -1,0 +1,1 @@
+//! A seeded byte-stream link (delay, cuts at random points) for MQTT over TCP.
