@@ -1,0 +1,7 @@
+//! `mqcoap coap serve`.
+use crate::opts::CoapServe;
+use std::process::ExitCode;
+
+pub fn run(_o: &CoapServe) -> ExitCode {
+    ExitCode::FAILURE
+}
