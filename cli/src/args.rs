@@ -16,16 +16,15 @@ pub struct UsageError(pub String);
 impl Args {
     /// Splits `args` into flags (`--name [value]`) and positionals.
     pub fn new(args: impl IntoIterator<Item = String>) -> Args {
-        Args { rest: args.into_iter().collect(), positionals: Vec::new() }
+        Args {
+            rest: args.into_iter().collect(),
+            positionals: Vec::new(),
+        }
     }
 
     /// Parses everything: `switches` take no value, `valued` take one.
     /// Returns the flags in order; positionals are kept for [`Args::positionals`].
-    pub fn parse(
-        mut self,
-        switches: &[&str],
-        valued: &[&str],
-    ) -> Result<Parsed, UsageError> {
+    pub fn parse(mut self, switches: &[&str], valued: &[&str]) -> Result<Parsed, UsageError> {
         let mut flags = Vec::new();
         while let Some(a) = self.rest.pop_front() {
             if a == "--" {
@@ -58,7 +57,10 @@ impl Args {
                 self.positionals.push(a);
             }
         }
-        Ok(Parsed { flags, positionals: self.positionals })
+        Ok(Parsed {
+            flags,
+            positionals: self.positionals,
+        })
     }
 }
 
@@ -78,7 +80,11 @@ impl Parsed {
 
     /// The last value given for `name`.
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.flags.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
+        self.flags
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
     }
 
     /// The value of `name` parsed as `T`, or `default` when absent.
@@ -94,13 +100,17 @@ impl Parsed {
     /// The value of `name` parsed as `T`, or `None` when absent.
     pub fn parse_opt<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, UsageError> {
         self.value(name)
-            .map(|v| v.parse().map_err(|_| UsageError(format!("invalid value {v:?} for --{name}"))))
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| UsageError(format!("invalid value {v:?} for --{name}")))
+            })
             .transpose()
     }
 
     /// The value of a required flag.
     pub fn required(&self, name: &str) -> Result<&str, UsageError> {
-        self.value(name).ok_or_else(|| UsageError(format!("--{name} is required")))
+        self.value(name)
+            .ok_or_else(|| UsageError(format!("--{name} is required")))
     }
 }
 
@@ -114,7 +124,9 @@ mod tests {
 
     #[test]
     fn flags_values_and_positionals() {
-        let p = args("x --qos 2 --retain --topic=a/b y").parse(&["retain"], &["qos", "topic"]).unwrap();
+        let p = args("x --qos 2 --retain --topic=a/b y")
+            .parse(&["retain"], &["qos", "topic"])
+            .unwrap();
         assert!(p.has("retain"));
         assert_eq!(p.parse_or("qos", 0u8).unwrap(), 2);
         assert_eq!(p.value("topic"), Some("a/b"));
@@ -125,6 +137,10 @@ mod tests {
     fn unknown_and_missing_values_are_usage_errors() {
         assert!(args("--nope").parse(&[], &[]).is_err());
         assert!(args("--qos").parse(&[], &["qos"]).is_err());
-        assert!(args("--qos x").parse(&[], &["qos"]).unwrap().parse_or("qos", 0u8).is_err());
+        assert!(args("--qos x")
+            .parse(&[], &["qos"])
+            .unwrap()
+            .parse_or("qos", 0u8)
+            .is_err());
     }
 }

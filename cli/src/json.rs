@@ -174,7 +174,10 @@ mod tests {
             .with("b", 1u8)
             .with("a", "q\"\\\n\u{1}")
             .with("c", vec![Json::Bool(true), Json::Null]);
-        assert_eq!(j.to_string(), r#"{"b":1,"a":"q\"\\\n\u0001","c":[true,null]}"#);
+        assert_eq!(
+            j.to_string(),
+            r#"{"b":1,"a":"q\"\\\n\u0001","c":[true,null]}"#
+        );
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub fn run(protocol: &str, rest: Vec<String>) -> Result<ExitCode, UsageError> {
             let p = crate::args::Args::new(rest).parse(&[], &["protocol"])?;
             let level = p.parse_or("protocol", 5u8)?;
             if !(3..=5).contains(&level) {
-                return Err(UsageError(format!("--protocol must be 3, 4 or 5, not {level}")));
+                return Err(UsageError(format!(
+                    "--protocol must be 3, 4 or 5, not {level}"
+                )));
             }
             (p, Box::new(mqtt::Decoder::new(level)))
         }
@@ -37,11 +39,19 @@ pub fn run(protocol: &str, rest: Vec<String>) -> Result<ExitCode, UsageError> {
             let tcp = match p.value("transport").unwrap_or("udp") {
                 "udp" => false,
                 "tcp" => true,
-                other => return Err(UsageError(format!("--transport must be udp or tcp, not {other:?}"))),
+                other => {
+                    return Err(UsageError(format!(
+                        "--transport must be udp or tcp, not {other:?}"
+                    )))
+                }
             };
             (p, Box::new(coap::Decoder::new(tcp)))
         }
-        other => return Err(UsageError(format!("decode what? expected mqtt or coap, got {other:?}"))),
+        other => {
+            return Err(UsageError(format!(
+                "decode what? expected mqtt or coap, got {other:?}"
+            )))
+        }
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -77,11 +87,18 @@ pub fn run(protocol: &str, rest: Vec<String>) -> Result<ExitCode, UsageError> {
         }
         result
     } else {
-        parsed.positionals.iter().try_for_each(|a| emit(a, &mut out))
+        parsed
+            .positionals
+            .iter()
+            .try_for_each(|a| emit(a, &mut out))
     };
     if let Err(e) = io.and_then(|()| out.flush()) {
         eprintln!("mqcoap: {e}");
         return Ok(ExitCode::FAILURE);
     }
-    Ok(if rejected { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if rejected {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
