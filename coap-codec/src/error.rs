@@ -284,3 +284,9 @@ impl fmt::Display for ValueError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for ValueError {}
+
+impl From<ValueError> for BuildError {
+    fn from(_: ValueError) -> BuildError {
+        BuildError::InvalidValue
+    }
+}

@@ -42,10 +42,12 @@ pub mod builder;
 pub mod code;
 pub mod content_format;
 pub mod error;
+pub mod link;
 pub mod message;
 pub mod option;
 pub mod tcp;
 pub mod uint;
+pub mod uri;
 
 pub use block::Block;
 pub use builder::{MessageBuilder, OptionEntry, OptionValue};
