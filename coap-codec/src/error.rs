@@ -97,7 +97,12 @@ impl ErrorKind {
         }
     }
 
-    const fn describe(self) -> &'static str {
+    /// A one-line description of the broken rule, without the RFC reference.
+    ///
+    /// ```
+    /// assert_eq!(coap_codec::ErrorKind::EmptyPayload.description(), "payload marker followed by no payload");
+    /// ```
+    pub const fn description(self) -> &'static str {
         match self {
             ErrorKind::TooShort => "message shorter than its header",
             ErrorKind::UnknownVersion => "version is not 1",
@@ -118,7 +123,7 @@ impl ErrorKind {
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.describe(), self.spec())
+        write!(f, "{} ({})", self.description(), self.spec())
     }
 }
 
