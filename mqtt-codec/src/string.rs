@@ -1,0 +1,315 @@
+//! The wire data types of §1.5 — Two Byte Integer, Four Byte Integer, UTF-8
+//! Encoded String, Binary Data, Variable Byte Integer — read from a frame body
+//! whose length is already known, and written into a buffer already sized.
+
+use crate::error::{DecodeError, EncodeError};
+use crate::varint::{self, Varint};
+
+/// A cursor over a frame body of known length. Running out of bytes is a
+/// malformed packet, never "incomplete": the Remaining Length said how long
+/// the body is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    #[inline]
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Reader { buf }
+    }
+
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Everything not yet read.
+    #[inline]
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        core::mem::take(&mut self.buf)
+    }
+
+    #[inline]
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.buf.len() {
+            return Err(DecodeError::BodyTooShort);
+        }
+        let (head, tail) = self.buf.split_at(n);
+        self.buf = tail;
+        Ok(head)
+    }
+
+    #[inline]
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        let (&b, tail) = self.buf.split_first().ok_or(DecodeError::BodyTooShort)?;
+        self.buf = tail;
+        Ok(b)
+    }
+
+    #[inline]
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    #[inline]
+    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A Variable Byte Integer inside a body (§1.5.5).
+    #[inline]
+    pub(crate) fn varint(&mut self) -> Result<u32, DecodeError> {
+        match varint::read(self.buf) {
+            Varint::Value(v, n) => {
+                self.buf = &self.buf[n..];
+                Ok(v)
+            }
+            Varint::NotMinimal => Err(DecodeError::VarintNotMinimal),
+            Varint::Incomplete | Varint::TooLong => Err(DecodeError::VarintTooLong),
+        }
+    }
+
+    /// Binary Data: a two-byte length and that many bytes (§1.5.6).
+    #[inline]
+    pub(crate) fn binary(&mut self) -> Result<&'a [u8], DecodeError> {
+        let len = self.u16()?;
+        self.take(usize::from(len))
+    }
+
+    /// A UTF-8 Encoded String (§1.5.4), validated per [`check_str`].
+    #[inline]
+    pub(crate) fn str(&mut self, strict: bool) -> Result<&'a str, DecodeError> {
+        let bytes = self.binary()?;
+        validate_utf8(bytes, strict)
+    }
+}
+
+/// Validates the bytes of a UTF-8 Encoded String: well-formed UTF-8 without
+/// surrogates [MQTT-1.5.4-1], no U+0000 [MQTT-1.5.4-2], and, when `strict`,
+/// none of the code points §1.5.4 says SHOULD NOT be sent (controls
+/// U+0001..U+001F and U+007F..U+009F, non-characters).
+#[inline]
+pub(crate) fn validate_utf8(bytes: &[u8], strict: bool) -> Result<&str, DecodeError> {
+    // "The character data in a UTF-8 Encoded String MUST be well-formed UTF-8
+    // as defined by the Unicode specification … In particular, the character
+    // data MUST NOT include encodings of code points between U+D800 and
+    // U+DFFF [MQTT-1.5.4-1]." core::str::from_utf8 rejects ill-formed
+    // sequences, overlong forms and encoded surrogates.
+    let s = core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+    check_str(s, strict)?;
+    Ok(s)
+}
+
+/// The MQTT rules beyond well-formedness, for a string already known to be
+/// UTF-8 (decoded, or a `&str` about to be encoded).
+#[inline]
+pub(crate) fn check_str(s: &str, strict: bool) -> Result<(), DecodeError> {
+    let bytes = s.as_bytes();
+    if s.is_ascii() {
+        // "A UTF-8 Encoded String MUST NOT include an encoding of the null
+        // character U+0000 [MQTT-1.5.4-2]."
+        if strict {
+            // One pass for both: every byte below 0x20 or equal to 0x7F.
+            if let Some(&b) = bytes.iter().find(|&&b| b < 0x20 || b == 0x7F) {
+                return Err(if b == 0 {
+                    DecodeError::Utf8Null
+                } else {
+                    DecodeError::Utf8DiscouragedCodePoint
+                });
+            }
+        } else if bytes.contains(&0) {
+            return Err(DecodeError::Utf8Null);
+        }
+        return Ok(());
+    }
+    for c in s.chars() {
+        let cp = u32::from(c);
+        if cp == 0 {
+            return Err(DecodeError::Utf8Null);
+        }
+        // §1.5.4: "The data SHOULD NOT include encodings of the Unicode
+        // [Unicode] code points listed below. If a receiver (Server or
+        // Client) receives an MQTT Control Packet containing any of them it
+        // MAY treat it as a Malformed Packet. These are the Unicode Code
+        // Points: U+0001..U+001F control characters, U+007F..U+009F control
+        // characters, Code points defined in the Unicode specification to be
+        // non-characters (for example U+0FFFF)."
+        if strict
+            && (cp < 0x20
+                || (0x7F..=0x9F).contains(&cp)
+                || (0xFDD0..=0xFDEF).contains(&cp)
+                || cp & 0xFFFE == 0xFFFE)
+        {
+            return Err(DecodeError::Utf8DiscouragedCodePoint);
+        }
+    }
+    Ok(())
+}
+
+/// Checks a string's length for encoding and returns its encoded size.
+#[inline]
+pub(crate) fn str_len(s: &str) -> Result<usize, EncodeError> {
+    bin_len(s.as_bytes())
+}
+
+/// Checks a binary field's length for encoding and returns its encoded size.
+#[inline]
+pub(crate) fn bin_len(b: &[u8]) -> Result<usize, EncodeError> {
+    if b.len() > usize::from(u16::MAX) {
+        return Err(EncodeError::FieldTooLong);
+    }
+    Ok(2 + b.len())
+}
+
+/// A cursor writing into a buffer whose size was checked against the
+/// packet's exact length first; writing past its end is a bug in a length
+/// computation, not something input can cause.
+pub(crate) struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl<'a> Writer<'a> {
+    #[inline]
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Writer { buf, pos: 0 }
+    }
+
+    #[inline]
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    #[inline]
+    pub(crate) fn u8(&mut self, b: u8) {
+        self.buf[self.pos] = b;
+        self.pos += 1;
+    }
+
+    #[inline]
+    pub(crate) fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_be_bytes());
+    }
+
+    #[inline]
+    pub(crate) fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_be_bytes());
+    }
+
+    #[inline]
+    pub(crate) fn varint(&mut self, v: u32) {
+        self.pos += varint::write(v, &mut self.buf[self.pos..]);
+    }
+
+    #[inline]
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
+        self.pos += b.len();
+    }
+
+    /// Binary Data / UTF-8 string: length already checked by [`bin_len`].
+    #[inline]
+    pub(crate) fn binary(&mut self, b: &[u8]) {
+        self.u16(b.len() as u16);
+        self.bytes(b);
+    }
+
+    #[inline]
+    pub(crate) fn str(&mut self, s: &str) {
+        self.binary(s.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surrogate_encoding_is_ill_formed_mqtt_1_5_4_1() {
+        // U+D800 encoded as ED A0 80.
+        assert_eq!(
+            validate_utf8(&[0x61, 0xED, 0xA0, 0x80], false),
+            Err(DecodeError::InvalidUtf8)
+        );
+    }
+
+    #[test]
+    fn overlong_and_truncated_utf8_are_ill_formed() {
+        assert_eq!(
+            validate_utf8(&[0xC0, 0x80], false),
+            Err(DecodeError::InvalidUtf8)
+        );
+        assert_eq!(
+            validate_utf8(&[0xE2, 0x82], false),
+            Err(DecodeError::InvalidUtf8)
+        );
+    }
+
+    #[test]
+    fn null_character_is_rejected_mqtt_1_5_4_2() {
+        assert_eq!(validate_utf8(b"a\0b", false), Err(DecodeError::Utf8Null));
+        assert_eq!(validate_utf8(b"a\0b", true), Err(DecodeError::Utf8Null));
+        assert_eq!(
+            validate_utf8("é\0".as_bytes(), false),
+            Err(DecodeError::Utf8Null)
+        );
+    }
+
+    #[test]
+    fn bom_is_kept_not_stripped_mqtt_1_5_4_3() {
+        // "A UTF-8 encoded sequence 0xEF 0xBB 0xBF is always interpreted as
+        // U+FEFF ... and MUST NOT be skipped over or stripped off".
+        let s = validate_utf8(&[0xEF, 0xBB, 0xBF, b'a'], true).unwrap();
+        assert_eq!(s, "\u{FEFF}a");
+    }
+
+    #[test]
+    fn spec_example_a_u2a6d4_is_accepted() {
+        // §1.5.4 non-normative example: "A𪛔" = 00 05 41 F0 AA 9B 94.
+        let mut r = Reader::new(&[0x00, 0x05, 0x41, 0xF0, 0xAA, 0x9B, 0x94]);
+        assert_eq!(r.str(true), Ok("A\u{2A6D4}"));
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn control_characters_rejected_only_in_strict_mode() {
+        for s in [
+            "a\u{1}",
+            "\u{1F}",
+            "\u{7F}",
+            "x\u{80}",
+            "\u{9F}",
+            "\u{FFFF}",
+            "\u{FDD0}",
+            "\u{1FFFE}",
+        ] {
+            assert_eq!(
+                validate_utf8(s.as_bytes(), true),
+                Err(DecodeError::Utf8DiscouragedCodePoint),
+                "{s:?}"
+            );
+            assert_eq!(validate_utf8(s.as_bytes(), false), Ok(s));
+        }
+        assert_eq!(
+            validate_utf8("\u{A0}\u{FFFD}".as_bytes(), true),
+            Ok("\u{A0}\u{FFFD}")
+        );
+    }
+
+    #[test]
+    fn reader_running_past_the_body_is_malformed() {
+        let mut r = Reader::new(&[0x00, 0x05, b'a']);
+        assert_eq!(r.str(true), Err(DecodeError::BodyTooShort));
+        assert_eq!(
+            Reader::new(&[0x80]).varint(),
+            Err(DecodeError::VarintTooLong)
+        );
+        assert_eq!(
+            Reader::new(&[0x80, 0x00]).varint(),
+            Err(DecodeError::VarintNotMinimal)
+        );
+    }
+}
