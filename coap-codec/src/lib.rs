@@ -58,3 +58,6 @@ pub use option::{OptionNumber, OptionRef, Options};
 
 /// The longest token RFC 8974's extended TKL can express (65535 + 269).
 pub const MAX_TOKEN_LEN: usize = 65535 + 269;
+
+#[cfg(feature = "arbitrary")]
+pub mod fuzz;

@@ -1,6 +1,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = data;
-});
+fuzz_target!(|data: &[u8]| coap_codec::fuzz::parse(data));
