@@ -5,7 +5,9 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use crate::{tcp, Code, Config, Message, MessageBuilder, MessageType, OptionEntry, OptionNumber, OptionValue};
+use crate::{
+    tcp, Code, Config, Message, MessageBuilder, MessageType, OptionEntry, OptionNumber, OptionValue,
+};
 
 const CAP: usize = 128;
 
@@ -17,9 +19,15 @@ const CAP: usize = 128;
 /// coap_codec::fuzz::parse(&[0x40, 0x01, 0x7d, 0x34, 0xb1, b'a']);
 /// ```
 pub fn parse(data: &[u8]) {
-    for cfg in [Config::DEFAULT, Config::DEFAULT.extended_tokens(crate::MAX_TOKEN_LEN as u32)] {
-        let Ok(m) = Message::parse_with(data, &cfg) else { continue };
-        let mut b = MessageBuilder::<CAP>::with_capacity(m.message_type(), m.code(), m.message_id());
+    for cfg in [
+        Config::DEFAULT,
+        Config::DEFAULT.extended_tokens(crate::MAX_TOKEN_LEN as u32),
+    ] {
+        let Ok(m) = Message::parse_with(data, &cfg) else {
+            continue;
+        };
+        let mut b =
+            MessageBuilder::<CAP>::with_capacity(m.message_type(), m.code(), m.message_id());
         b.token(m.token()).payload(m.payload());
         let mut prev = 0u16;
         let mut count = 0usize;
@@ -27,7 +35,12 @@ pub fn parse(data: &[u8]) {
             assert!(o.number.0 >= prev, "options come in number order");
             prev = o.number.0;
             count += 1;
-            if b.push(OptionEntry { number: o.number, value: OptionValue::Bytes(o.value) }).is_err() {
+            if b.push(OptionEntry {
+                number: o.number,
+                value: OptionValue::Bytes(o.value),
+            })
+            .is_err()
+            {
                 break;
             }
         }
@@ -58,16 +71,26 @@ pub fn tcp_parse(data: &[u8]) {
         match tcp::parse(rest, &cfg) {
             Ok(tcp::Status::Complete((f, used))) => {
                 assert!((2..=rest.len()).contains(&used));
-                let mut b = MessageBuilder::<CAP>::with_capacity(MessageType::Confirmable, f.code(), 0);
+                let mut b =
+                    MessageBuilder::<CAP>::with_capacity(MessageType::Confirmable, f.code(), 0);
                 b.token(f.token()).payload(f.payload());
                 let mut fits = true;
                 for o in f.options() {
-                    fits &= b.push(OptionEntry { number: o.number, value: OptionValue::Bytes(o.value) }).is_ok();
+                    fits &= b
+                        .push(OptionEntry {
+                            number: o.number,
+                            value: OptionValue::Bytes(o.value),
+                        })
+                        .is_ok();
                 }
                 if fits && !f.code().is_empty() {
                     let mut out = [0u8; 2048];
                     if let Ok(n) = b.build_tcp(&mut out) {
-                        assert_eq!(&out[..n], &rest[..used], "frame re-encodes byte-identically");
+                        assert_eq!(
+                            &out[..n],
+                            &rest[..used],
+                            "frame re-encodes byte-identically"
+                        );
                     }
                 }
                 rest = &rest[used..];
@@ -138,14 +161,21 @@ fn roundtrip_inner(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         assert_eq!(count, expect.len());
     };
     let m = Message::parse(&buf[..n]).expect("built message parses");
-    assert_eq!((m.message_type(), m.code(), m.message_id()), (ty, code, mid));
+    assert_eq!(
+        (m.message_type(), m.code(), m.message_id()),
+        (ty, code, mid)
+    );
     check(m.token(), m.options(), m.payload());
     let cfg = Config::DEFAULT.max_frame_len(u32::MAX);
     let n = b.build_tcp(&mut buf).expect("valid input builds for TCP");
-    let Ok(tcp::Status::Complete((f, used))) = tcp::parse(&buf[..n], &cfg) else { panic!("TCP frame parses") };
+    let Ok(tcp::Status::Complete((f, used))) = tcp::parse(&buf[..n], &cfg) else {
+        panic!("TCP frame parses")
+    };
     assert_eq!((used, f.code()), (n, code));
     check(f.token(), f.options(), f.payload());
-    let n = b.build_ws(&mut buf).expect("valid input builds for WebSockets");
+    let n = b
+        .build_ws(&mut buf)
+        .expect("valid input builds for WebSockets");
     let f = tcp::parse_ws(&buf[..n], &cfg).expect("WebSocket message parses");
     check(f.token(), f.options(), f.payload());
     Ok(())

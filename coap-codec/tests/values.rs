@@ -91,7 +91,9 @@ fn rfc7252_3_2_uint_decoding_accepts_leading_zeros_and_rejects_over_4_bytes() {
 
 #[test]
 fn registry_lists_every_registered_option_with_its_properties() {
-    let expect: &[(u16, &str, bool, bool, bool, bool, Format, u16, u16)] = &[
+    /// number, name, critical, unsafe, no-cache-key, repeatable, format, min, max
+    type Row = (u16, &'static str, bool, bool, bool, bool, Format, u16, u16);
+    let expect: &[Row] = &[
         // number, name, critical, unsafe, no-cache-key, repeatable, format, min, max
         (
             1,
