@@ -1,0 +1,1951 @@
+//! [`Session`]: one MQTT session, client or server side, as a sans-IO state
+//! machine. See the [module docs](crate::mqtt) for the driver loop and the
+//! contract.
+
+use core::num::NonZeroU16;
+
+use mqtt_codec::{
+    Auth, ConnAck, Connect, DecodeError, DecodeOptions, Disconnect, EncodeError, Packet,
+    Properties, Property, ProtocolLevel, PubResponse, Publish, QoS, ReasonCode, ReasonCodes,
+    Status, SubAck, Subscribe, Subscription, TopicFilters, UnsubAck, Unsubscribe, Will,
+};
+
+use super::alias::{AliasTable, ALIASES};
+use super::frames::FrameQueue;
+use super::inbound::{InSlot, InState, Inbound};
+use super::packet_id::PacketIds;
+use super::store::{Full, Kind, Slot, State, Store};
+use super::timer::{Timer, Timers};
+use super::types::*;
+use crate::time::{Duration, Instant, Monotonic};
+
+/// Small frames the session writes on its own (no payload to keep).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctrl {
+    PingReq,
+    PingResp,
+    PubRel(u16, ReasonCode),
+    PubComp(u16, ReasonCode),
+    Disconnect(ReasonCode),
+}
+
+const CTRL_CAP: usize = 8;
+const EVENT_CAP: usize = 16;
+/// Room a frame's processing may need in the queues.
+const CTRL_RESERVE: usize = 2;
+const EVENT_RESERVE: usize = 3;
+const AUTH_METHOD_CAP: usize = 64;
+
+/// Where the network connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Conn {
+    /// No transport.
+    Down,
+    /// Transport up; client: `connect` not called yet; server: waiting for
+    /// CONNECT.
+    Up,
+    /// Client: CONNECT written or queued, waiting for CONNACK (AUTH may go
+    /// back and forth).
+    Connecting,
+    /// Server: CONNECT received, waiting for the application's answer.
+    Accepting,
+    /// CONNACK exchanged.
+    Connected,
+    /// The session decided to end the connection: queued frames (the
+    /// DISCONNECT) go out, then `Transmit::close`; input is ignored.
+    Closing,
+    /// The connection is over; waiting for `handle_transport_down`.
+    Closed,
+}
+
+/// A frame kept at the front of the receive buffer until the borrowed event
+/// it produced has been handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Held {
+    None,
+    /// The event is not handed out yet.
+    Pending { len: usize, kind: HeldKind },
+    /// Handed out; the frame goes at the next call.
+    Returned { len: usize },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HeldKind {
+    Message,
+    Connected,
+    ConnectReceived { session_present: bool },
+    Auth,
+    SubAck,
+    UnsubAck,
+    SubscribeReceived,
+    UnsubscribeReceived,
+}
+
+/// What the peer allows us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PeerLimits {
+    receive_maximum: u16,
+    maximum_packet_size: u32,
+    topic_alias_maximum: u16,
+    maximum_qos: u8,
+    retain_available: bool,
+}
+
+impl PeerLimits {
+    const DEFAULT: PeerLimits = PeerLimits {
+        receive_maximum: u16::MAX,
+        maximum_packet_size: u32::MAX,
+        topic_alias_maximum: 0,
+        maximum_qos: 2,
+        retain_available: true,
+    };
+}
+
+/// One MQTT session (client or server side), generic over its capacities:
+///
+/// * `INFLIGHT` — outgoing messages and requests holding a packet
+///   identifier (and the Receive Maximum we announce);
+/// * `BUF` — bytes for the frames of those outgoing messages, kept until
+///   acknowledged so that they can be resent;
+/// * `RX` — the receive buffer: our Maximum Packet Size, and the largest
+///   control frame (CONNECT, SUBACK …) a command can queue.
+///
+/// Everything is inline: `core::mem::size_of::<Session>()` is all the memory
+/// a session ever uses. Methods fall in four groups: `&self` getters,
+/// `handle_*` inputs, commands (`connect`, `publish`, …) and `poll_*`
+/// outputs.
+#[derive(Clone, Debug)]
+pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX: usize = 1024> {
+    cfg: Config,
+    clock: Monotonic,
+    level: ProtocolLevel,
+    conn: Conn,
+
+    // Session state (kept across connections, written by `snapshot`).
+    pub(super) store: Store<INFLIGHT, BUF>,
+    pub(super) inbound: Inbound<INFLIGHT>,
+    pub(super) ids: PacketIds,
+    pub(super) rel_seq: u32,
+    pub(super) has_state: bool,
+    pub(super) session_expiry: u32,
+
+    // Connection state.
+    clean_start: bool,
+    rx: [u8; RX],
+    rx_len: usize,
+    held: Held,
+    frames: FrameQueue<RX>,
+    ctrl: heapless::Deque<Ctrl, CTRL_CAP>,
+    events: heapless::Deque<Event<'static>, EVENT_CAP>,
+    events_before_held: usize,
+    timers: Timers,
+    keep_alive: u16,
+    last_rx: Instant,
+    last_tx: Instant,
+    ping_queued: bool,
+    pinged_since_rx: bool,
+    peer: PeerLimits,
+    out_alias: AliasTable,
+    in_alias: AliasTable,
+    auth_method: heapless::Vec<u8, AUTH_METHOD_CAP>,
+    close_pending: bool,
+    pending_session_present: bool,
+    stats: Stats,
+}
+
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT, BUF, RX> {
+    /// The smallest `buf` [`Session::poll_transmit`] needs to make progress
+    /// with every frame the session can hold: the largest stored frame plus
+    /// what a Topic Alias can add.
+    pub const TRANSMIT_BUF: usize = if BUF > RX { BUF + 8 } else { RX + 8 };
+
+    // ------------------------------------------------------------------
+    // Construction and getters
+    // ------------------------------------------------------------------
+
+    /// A session with no connection and no state.
+    ///
+    /// ```
+    /// use qos_engine::mqtt::{Config, Session};
+    /// use qos_engine::Instant;
+    /// use mqtt_codec::ProtocolLevel;
+    ///
+    /// let s: Session = Session::new(Config::client(ProtocolLevel::V5), Instant::ZERO);
+    /// assert!(!s.is_connected());
+    /// assert_eq!(s.poll_timeout(), None);
+    /// ```
+    pub fn new(cfg: Config, now: Instant) -> Self {
+        Session {
+            level: cfg.protocol,
+            cfg,
+            clock: Monotonic::new(now),
+            conn: Conn::Down,
+            store: Store::new(),
+            inbound: Inbound::new(),
+            ids: PacketIds::new(),
+            rel_seq: 0,
+            has_state: false,
+            session_expiry: 0,
+            clean_start: true,
+            rx: [0; RX],
+            rx_len: 0,
+            held: Held::None,
+            frames: FrameQueue::new(),
+            ctrl: heapless::Deque::new(),
+            events: heapless::Deque::new(),
+            events_before_held: 0,
+            timers: Timers::default(),
+            keep_alive: 0,
+            last_rx: now,
+            last_tx: now,
+            ping_queued: false,
+            pinged_since_rx: false,
+            peer: PeerLimits::DEFAULT,
+            out_alias: AliasTable::new(),
+            in_alias: AliasTable::new(),
+            auth_method: heapless::Vec::new(),
+            close_pending: false,
+            pending_session_present: false,
+            stats: Stats::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The protocol level of the current (or last) connection.
+    pub fn protocol(&self) -> ProtocolLevel {
+        self.level
+    }
+
+    /// Whether CONNECT / CONNACK have been exchanged on a live connection.
+    pub fn is_connected(&self) -> bool {
+        self.conn == Conn::Connected
+    }
+
+    /// Whether a transport is attached (from `handle_transport_up` to
+    /// `handle_transport_down`).
+    pub fn has_transport(&self) -> bool {
+        self.conn != Conn::Down
+    }
+
+    /// Counters of what the session has done.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Outgoing messages and requests holding a packet identifier (or
+    /// queued at QoS 0), out of `INFLIGHT`.
+    pub fn inflight(&self) -> usize {
+        self.store.slots().len()
+    }
+
+    /// Bytes of the outgoing store in use, out of `BUF`.
+    pub fn store_bytes(&self) -> usize {
+        self.store.bytes_used()
+    }
+
+    /// Incoming QoS 1 / QoS 2 exchanges not finished yet.
+    pub fn inbound_inflight(&self) -> usize {
+        self.inbound.len()
+    }
+
+    /// Whether the packet identifier is held by an unfinished outgoing
+    /// message or request.
+    pub fn packet_id_in_use(&self, packet_id: u16) -> bool {
+        self.store.pid_in_use(packet_id)
+    }
+
+    /// Packet identifiers of outgoing messages still awaiting
+    /// acknowledgement, in the order they were published.
+    pub fn unacknowledged(&self) -> impl Iterator<Item = NonZeroU16> + '_ {
+        self.store
+            .slots()
+            .iter()
+            .filter(|s| s.kind == Kind::Publish)
+            .filter_map(|s| NonZeroU16::new(s.pid))
+    }
+
+    fn receive_maximum(&self) -> u16 {
+        let cap = u16::try_from(INFLIGHT).unwrap_or(u16::MAX).max(1);
+        self.cfg.receive_maximum.clamp(1, cap)
+    }
+
+    fn maximum_packet_size(&self) -> u32 {
+        let cap = u32::try_from(RX).unwrap_or(u32::MAX);
+        self.cfg.maximum_packet_size.clamp(16, cap.max(16))
+    }
+
+    fn topic_alias_maximum(&self) -> u16 {
+        if self.level == ProtocolLevel::V5 {
+            self.cfg.topic_alias_maximum.min(ALIASES as u16)
+        } else {
+            0
+        }
+    }
+
+    fn is_client(&self) -> bool {
+        self.cfg.role == Role::Client
+    }
+
+    // ------------------------------------------------------------------
+    // Inputs
+    // ------------------------------------------------------------------
+
+    /// A network connection is up. Client: call [`Session::connect`] next.
+    /// Server: CONNECT is awaited for [`Config::connect_timeout`].
+    /// Resumable messages (unacknowledged PUBLISH, PUBREL) are marked for
+    /// resending once CONNACK is exchanged ([MQTT-4.4.0-1]). Ignored if a
+    /// transport is already attached.
+    pub fn handle_transport_up(&mut self, now: Instant) {
+        let now = self.clock.observe(now);
+        if self.conn != Conn::Down {
+            return;
+        }
+        self.reset_connection(now);
+        self.conn = Conn::Up;
+        self.timers.stop(Timer::SessionExpiry);
+        if !self.is_client() {
+            self.timers
+                .set(Timer::Dead, now + self.cfg.connect_timeout);
+        }
+    }
+
+    /// The network connection is gone (closed by either side or broken).
+    /// Unfinished SUBSCRIBE / UNSUBSCRIBE requests are reported lost; the
+    /// session state is kept until the Session Expiry Interval passes
+    /// ([MQTT-4.1.0-2]), or dropped now when it is 0 (or Clean Session at 3.x).
+    pub fn handle_transport_down(&mut self, now: Instant) {
+        let now = self.clock.observe(now);
+        if self.conn == Conn::Down {
+            return;
+        }
+        let was = self.conn;
+        self.conn = Conn::Down;
+        if !matches!(was, Conn::Closed | Conn::Closing) {
+            self.push_event(Event::Disconnected(DisconnectCause::TransportClosed));
+        }
+        self.drop_connection_state();
+        self.timers.stop_all();
+        if !self.has_state && self.store.slots().iter().all(|s| s.kind != Kind::Publish) {
+            return;
+        }
+        let expiry = if self.level == ProtocolLevel::V5 {
+            self.session_expiry
+        } else if self.clean_start {
+            0
+        } else {
+            u32::MAX
+        };
+        match expiry {
+            0 => self.discard_state(),
+            u32::MAX => {}
+            secs => self
+                .timers
+                .set(Timer::SessionExpiry, now + Duration::from_secs(secs.into())),
+        }
+    }
+
+    /// Bytes received from the peer. Returns how many were taken: at most
+    /// the free room of the `RX`-byte receive buffer. Offer the rest again
+    /// after draining the polls (which frees the room); nothing taken is
+    /// ever dropped. Bytes arriving while no connection is up, or after the
+    /// session decided to close, are taken and ignored.
+    pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) -> usize {
+        let now = self.clock.observe(now);
+        match self.conn {
+            Conn::Down | Conn::Closing | Conn::Closed => {
+                self.stats.bytes_received += bytes.len() as u64;
+                return bytes.len();
+            }
+            _ => {}
+        }
+        self.release_held();
+        let n = bytes.len().min(RX - self.rx_len);
+        self.rx[self.rx_len..self.rx_len + n].copy_from_slice(&bytes[..n]);
+        self.rx_len += n;
+        self.stats.bytes_received += n as u64;
+        self.process(now);
+        n
+    }
+
+    /// Time passed. Acts on every timer due at `now` (keep-alive PINGREQ,
+    /// dead peer, connect timeout, session expiry); called early it does
+    /// nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clock.observe(now);
+        while let Some(t) = self.timers.expired(now) {
+            match t {
+                Timer::Ping => {
+                    if self.conn == Conn::Connected && !self.ping_queued {
+                        self.ping_queued = true;
+                        let _ = self.ctrl.push_back(Ctrl::PingReq);
+                    }
+                }
+                Timer::Dead => match self.conn {
+                    Conn::Connected | Conn::Connecting | Conn::Up | Conn::Accepting => {
+                        let v5_server = !self.is_client()
+                            && self.level == ProtocolLevel::V5
+                            && self.conn == Conn::Connected;
+                        self.push_event(Event::Disconnected(DisconnectCause::Timeout));
+                        if v5_server {
+                            // "the Server … uses DISCONNECT with Reason Code
+                            // 0x8D (Keep Alive timeout)" (§3.1.2.10).
+                            self.close_with(Some(ReasonCode::KeepAliveTimeout));
+                        } else {
+                            self.close_with(None);
+                        }
+                    }
+                    _ => {}
+                },
+                Timer::SessionExpiry => {
+                    if self.conn == Conn::Down {
+                        self.discard_state();
+                    }
+                }
+            }
+        }
+        self.arm_keepalive();
+    }
+
+    // ------------------------------------------------------------------
+    // Commands
+    // ------------------------------------------------------------------
+
+    /// Client: sends CONNECT on the transport that just came up. With
+    /// `clean_start` any session state is discarded first (reported by
+    /// [`Event::SessionDiscarded`]); without it, unacknowledged messages are
+    /// resent once the server confirms Session Present.
+    pub fn connect(&mut self, now: Instant, opts: &ConnectOptions<'_>) -> Result<(), CommandError> {
+        let now = self.clock.observe(now);
+        if !self.is_client() {
+            return Err(CommandError::WrongRole);
+        }
+        if self.conn != Conn::Up {
+            return Err(CommandError::InvalidState);
+        }
+        let v5 = self.level == ProtocolLevel::V5;
+        let mut props: heapless::Vec<Property<'_>, 6> = heapless::Vec::new();
+        if v5 {
+            if opts.session_expiry != 0 {
+                let _ = props.push(Property::SessionExpiryInterval(opts.session_expiry));
+            }
+            if self.receive_maximum() != u16::MAX {
+                let _ = props.push(Property::ReceiveMaximum(self.receive_maximum()));
+            }
+            let _ = props.push(Property::MaximumPacketSize(self.maximum_packet_size()));
+            if self.topic_alias_maximum() > 0 {
+                let _ = props.push(Property::TopicAliasMaximum(self.topic_alias_maximum()));
+            }
+            if let Some(m) = opts.auth_method {
+                let _ = props.push(Property::AuthenticationMethod(m));
+                if let Some(d) = opts.auth_data {
+                    let _ = props.push(Property::AuthenticationData(d));
+                }
+            }
+        }
+        let method = opts.auth_method.unwrap_or("").as_bytes();
+        if !v5 && opts.auth_method.is_some() || method.len() > AUTH_METHOD_CAP {
+            return Err(CommandError::Encode(EncodeError::NotAtThisLevel));
+        }
+        let will = opts.will.map(|w| Will {
+            topic: w.topic,
+            payload: w.payload,
+            qos: w.qos,
+            retain: w.retain,
+            properties: w.properties,
+        });
+        let packet = Packet::Connect(Connect {
+            level: self.level,
+            clean_start: opts.clean_start,
+            keep_alive: opts.keep_alive,
+            client_id: opts.client_id,
+            username: opts.username,
+            password: opts.password,
+            will,
+            properties: Properties::from_list(&props),
+        });
+        self.frames.push(&packet, self.level)?;
+        // Committed from here on.
+        self.auth_method.clear();
+        let _ = self.auth_method.extend_from_slice(method);
+        if opts.clean_start {
+            self.discard_state();
+        }
+        self.clean_start = opts.clean_start;
+        self.session_expiry = if v5 { opts.session_expiry } else { 0 };
+        self.keep_alive = opts.keep_alive;
+        self.conn = Conn::Connecting;
+        self.timers.set(Timer::Dead, now + self.cfg.connect_timeout);
+        Ok(())
+    }
+
+    /// Server: accepts the CONNECT announced by [`Event::ConnectReceived`]
+    /// with CONNACK Success, announcing this session's limits (Receive
+    /// Maximum, Maximum Packet Size, Topic Alias Maximum, Server Keep Alive).
+    /// Resumed messages go out after it.
+    pub fn accept(&mut self, now: Instant, opts: &AcceptOptions<'_>) -> Result<(), CommandError> {
+        let now = self.clock.observe(now);
+        if self.is_client() {
+            return Err(CommandError::WrongRole);
+        }
+        if self.conn != Conn::Accepting {
+            return Err(CommandError::InvalidState);
+        }
+        let v5 = self.level == ProtocolLevel::V5;
+        self.push_connack(opts)?;
+        if let Some(ka) = self.cfg.server_keep_alive.filter(|_| v5) {
+            // [MQTT-3.2.2-21]: the client uses the Server Keep Alive.
+            self.keep_alive = ka;
+        }
+        self.on_connected(now);
+        Ok(())
+    }
+
+    fn push_connack(&mut self, opts: &AcceptOptions<'_>) -> Result<(), CommandError> {
+        let v5 = self.level == ProtocolLevel::V5;
+        let mut props: heapless::Vec<Property<'_>, 8> = heapless::Vec::new();
+        let method = core::str::from_utf8(&self.auth_method).unwrap_or("");
+        if v5 {
+            if self.receive_maximum() != u16::MAX {
+                let _ = props.push(Property::ReceiveMaximum(self.receive_maximum()));
+            }
+            let _ = props.push(Property::MaximumPacketSize(self.maximum_packet_size()));
+            if self.topic_alias_maximum() > 0 {
+                let _ = props.push(Property::TopicAliasMaximum(self.topic_alias_maximum()));
+            }
+            if let Some(ka) = self.cfg.server_keep_alive {
+                let _ = props.push(Property::ServerKeepAlive(ka));
+            }
+            if let Some(id) = opts.assigned_client_id {
+                let _ = props.push(Property::AssignedClientIdentifier(id));
+            }
+            if !method.is_empty() {
+                // [MQTT-4.12.0-5]: a successful CONNACK carries the method.
+                let _ = props.push(Property::AuthenticationMethod(method));
+                if let Some(d) = opts.auth_data {
+                    let _ = props.push(Property::AuthenticationData(d));
+                }
+            }
+        }
+        let packet = Packet::ConnAck(ConnAck {
+            session_present: self.pending_session_present,
+            reason_code: ReasonCode::Success,
+            properties: Properties::from_list(&props),
+        });
+        self.frames.push(&packet, self.level)
+    }
+
+    /// Server: refuses the CONNECT with `reason` (≥ 0x80; at 3.x mapped to
+    /// the 3.1.1 return code) and closes ([MQTT-3.2.2-7]). The session
+    /// state is untouched.
+    pub fn reject(&mut self, now: Instant, reason: ReasonCode) -> Result<(), CommandError> {
+        self.clock.observe(now);
+        if self.is_client() {
+            return Err(CommandError::WrongRole);
+        }
+        if self.conn != Conn::Accepting || !reason.is_error() {
+            return Err(CommandError::InvalidState);
+        }
+        let packet = Packet::ConnAck(ConnAck {
+            session_present: false,
+            reason_code: reason,
+            properties: Properties::EMPTY,
+        });
+        self.frames.push(&packet, self.level)?;
+        self.push_event(Event::Disconnected(DisconnectCause::Local(reason)));
+        self.conn = Conn::Closing;
+        self.close_pending = true;
+        Ok(())
+    }
+
+    /// Queues an application message. QoS 0 is written once; QoS 1 and 2
+    /// get a packet identifier (returned) and are kept — frame and payload —
+    /// until acknowledged, resent with DUP after a reconnection that resumes
+    /// the session. Allowed while disconnected (the message waits). A full
+    /// store or identifier space is an `Err` and changes nothing.
+    pub fn publish(
+        &mut self,
+        now: Instant,
+        msg: &PublishOptions<'_>,
+    ) -> Result<Option<NonZeroU16>, CommandError> {
+        self.clock.observe(now);
+        if self.level != ProtocolLevel::V5 && !msg.properties.is_empty() {
+            return Err(CommandError::Encode(EncodeError::NotAtThisLevel));
+        }
+        if msg.properties.topic_alias().is_some() {
+            return Err(CommandError::Encode(EncodeError::Invalid(
+                DecodeError::PropertyNotAllowed,
+            )));
+        }
+        if self.conn == Conn::Connected {
+            if msg.qos.as_u8() > self.peer.maximum_qos {
+                return Err(CommandError::QoSNotSupported);
+            }
+            if msg.retain && !self.peer.retain_available {
+                return Err(CommandError::RetainNotSupported);
+            }
+        }
+        self.store.check(0).map_err(full)?;
+        let mut ids = self.ids;
+        let pid = if msg.qos == QoS::AtMostOnce {
+            None
+        } else {
+            let store = &self.store;
+            Some(
+                ids.allocate(|id| store.pid_in_use(id.get()))
+                    .map_err(|_| CommandError::PacketIdsExhausted)?,
+            )
+        };
+        let packet = Packet::Publish(Publish {
+            dup: false,
+            qos: msg.qos,
+            retain: msg.retain,
+            topic: msg.topic,
+            packet_id: pid.map(NonZeroU16::get),
+            properties: msg.properties,
+            payload: msg.payload,
+        });
+        let len = packet.encoded_len(self.level)?;
+        if len > self.peer.maximum_packet_size as usize && self.conn == Conn::Connected {
+            return Err(CommandError::PacketTooLarge);
+        }
+        let level = self.level;
+        let slot = Slot {
+            kind: Kind::Publish,
+            state: State::Pending,
+            pid: pid.map_or(0, NonZeroU16::get),
+            qos: msg.qos.as_u8(),
+            retain: msg.retain,
+            dup: false,
+            rel_seq: 0,
+            off: 0,
+            len: len as u32,
+        };
+        self.store
+            .push_with(len, |buf| {
+                packet.encode(level, buf)?;
+                Ok::<_, EncodeError>(slot)
+            })
+            .map_err(full)??;
+        self.ids = ids;
+        Ok(pid)
+    }
+
+    /// Client: SUBSCRIBE to `filters` (with their options). Returns the
+    /// packet identifier that [`Event::Subscribed`] will carry. Needs a
+    /// connection (requests are not resumed, [MQTT-4.4.0-1]).
+    pub fn subscribe(
+        &mut self,
+        now: Instant,
+        filters: &[Subscription<'_>],
+        properties: Properties<'_>,
+    ) -> Result<NonZeroU16, CommandError> {
+        self.clock.observe(now);
+        if !self.is_client() {
+            return Err(CommandError::WrongRole);
+        }
+        self.push_request(Kind::Subscribe, |pid| {
+            Packet::Subscribe(Subscribe {
+                packet_id: pid,
+                properties,
+                filters: mqtt_codec::SubscribeFilters::from_list(filters),
+            })
+        })
+    }
+
+    /// Client: UNSUBSCRIBE from `filters`. Returns the packet identifier that
+    /// [`Event::Unsubscribed`] will carry.
+    pub fn unsubscribe(
+        &mut self,
+        now: Instant,
+        filters: &[&str],
+        properties: Properties<'_>,
+    ) -> Result<NonZeroU16, CommandError> {
+        self.clock.observe(now);
+        if !self.is_client() {
+            return Err(CommandError::WrongRole);
+        }
+        self.push_request(Kind::Unsubscribe, |pid| {
+            Packet::Unsubscribe(Unsubscribe {
+                packet_id: pid,
+                properties,
+                filters: TopicFilters::from_list(filters),
+            })
+        })
+    }
+
+    fn push_request<'p>(
+        &mut self,
+        kind: Kind,
+        make: impl Fn(u16) -> Packet<'p>,
+    ) -> Result<NonZeroU16, CommandError> {
+        if !matches!(self.conn, Conn::Connected | Conn::Connecting) {
+            return Err(CommandError::InvalidState);
+        }
+        self.store.check(0).map_err(full)?;
+        let mut ids = self.ids;
+        let store = &self.store;
+        let pid = ids
+            .allocate(|id| store.pid_in_use(id.get()))
+            .map_err(|_| CommandError::PacketIdsExhausted)?;
+        let packet = make(pid.get());
+        let level = self.level;
+        let len = packet.encoded_len(level)?;
+        if len > self.peer.maximum_packet_size as usize {
+            return Err(CommandError::PacketTooLarge);
+        }
+        let slot = Slot {
+            kind,
+            state: State::Pending,
+            pid: pid.get(),
+            qos: 1,
+            retain: false,
+            dup: false,
+            rel_seq: 0,
+            off: 0,
+            len: len as u32,
+        };
+        self.store
+            .push_with(len, |buf| {
+                packet.encode(level, buf)?;
+                Ok::<_, EncodeError>(slot)
+            })
+            .map_err(full)??;
+        self.ids = ids;
+        Ok(pid)
+    }
+
+    /// Server: answers the SUBSCRIBE `packet_id` with one reason code (or
+    /// granted QoS) per filter, in order ([MQTT-3.8.4-2], [MQTT-3.9.3-1]).
+    pub fn suback(
+        &mut self,
+        now: Instant,
+        packet_id: NonZeroU16,
+        reason_codes: &[ReasonCode],
+    ) -> Result<(), CommandError> {
+        self.clock.observe(now);
+        self.server_frame(Packet::SubAck(SubAck {
+            packet_id: packet_id.get(),
+            properties: Properties::EMPTY,
+            reason_codes: ReasonCodes::from_list(reason_codes),
+        }))
+    }
+
+    /// Server: answers the UNSUBSCRIBE `packet_id` (reason codes are
+    /// ignored below 5.0).
+    pub fn unsuback(
+        &mut self,
+        now: Instant,
+        packet_id: NonZeroU16,
+        reason_codes: &[ReasonCode],
+    ) -> Result<(), CommandError> {
+        self.clock.observe(now);
+        let codes = if self.level == ProtocolLevel::V5 {
+            reason_codes
+        } else {
+            &[]
+        };
+        self.server_frame(Packet::UnsubAck(UnsubAck {
+            packet_id: packet_id.get(),
+            properties: Properties::EMPTY,
+            reason_codes: ReasonCodes::from_list(codes),
+        }))
+    }
+
+    fn server_frame(&mut self, packet: Packet<'_>) -> Result<(), CommandError> {
+        if self.is_client() {
+            return Err(CommandError::WrongRole);
+        }
+        if self.conn != Conn::Connected {
+            return Err(CommandError::InvalidState);
+        }
+        self.frames.push(&packet, self.level)
+    }
+
+    /// Manual acknowledgement (with [`Config::manual_ack`]): the application
+    /// has taken ownership of the message `packet_id`; its PUBACK (QoS 1) or
+    /// PUBREC (QoS 2) goes out with `reason` — after those of earlier
+    /// messages ([MQTT-4.6.0-2], [MQTT-4.6.0-3]). A QoS 2 message is not
+    /// handed over again even if the peer resends it.
+    pub fn ack(
+        &mut self,
+        now: Instant,
+        packet_id: NonZeroU16,
+        reason: ReasonCode,
+    ) -> Result<(), CommandError> {
+        self.clock.observe(now);
+        let i = self
+            .inbound
+            .find_awaiting_app(packet_id.get())
+            .ok_or(CommandError::NotAwaitingAck)?;
+        let rc = if self.level == ProtocolLevel::V5 {
+            reason
+        } else {
+            ReasonCode::Success
+        };
+        self.inbound.get_mut(i).state = InState::AckReady(rc.as_u8());
+        Ok(())
+    }
+
+    /// Enhanced authentication (5.0, §4.12): sends AUTH with `reason` (0x18
+    /// Continue authentication, or 0x19 Re-authenticate from a connected
+    /// client) and `data`, under the Authentication Method of the CONNECT
+    /// ([MQTT-4.12.0-5]).
+    pub fn auth(
+        &mut self,
+        now: Instant,
+        reason: ReasonCode,
+        data: Option<&[u8]>,
+    ) -> Result<(), CommandError> {
+        self.clock.observe(now);
+        if self.level != ProtocolLevel::V5 || self.auth_method.is_empty() {
+            // [MQTT-4.12.0-7]: no AUTH without an Authentication Method.
+            return Err(CommandError::InvalidState);
+        }
+        let ok_state = match reason {
+            ReasonCode::ContinueAuthentication => matches!(
+                self.conn,
+                Conn::Connecting | Conn::Accepting | Conn::Connected
+            ),
+            ReasonCode::ReAuthenticate => self.is_client() && self.conn == Conn::Connected,
+            ReasonCode::Success => !self.is_client() && self.conn == Conn::Connected,
+            _ => false,
+        };
+        if !ok_state {
+            return Err(CommandError::InvalidState);
+        }
+        let method = core::str::from_utf8(&self.auth_method).unwrap_or("");
+        let mut props: heapless::Vec<Property<'_>, 2> = heapless::Vec::new();
+        let _ = props.push(Property::AuthenticationMethod(method));
+        if let Some(d) = data {
+            let _ = props.push(Property::AuthenticationData(d));
+        }
+        let packet = Packet::Auth(Auth {
+            reason_code: reason,
+            properties: Properties::from_list(&props),
+        });
+        let level = self.level;
+        self.frames.push(&packet, level)
+    }
+
+    /// Ends the connection with DISCONNECT `reason` (0x00 normal, 0x04 with
+    /// Will Message, …; below 5.0 the reason is not sent). A client may
+    /// change the Session Expiry Interval here (5.0). The transport is closed
+    /// after the frame ([MQTT-3.14.4-1], [MQTT-3.14.4-2]).
+    pub fn disconnect(
+        &mut self,
+        now: Instant,
+        reason: ReasonCode,
+        session_expiry: Option<u32>,
+    ) -> Result<(), CommandError> {
+        self.clock.observe(now);
+        if !matches!(self.conn, Conn::Connected | Conn::Connecting | Conn::Accepting) {
+            return Err(CommandError::InvalidState);
+        }
+        if let (Some(e), true) = (session_expiry, self.is_client()) {
+            if self.level == ProtocolLevel::V5 {
+                self.session_expiry = e;
+            }
+        }
+        self.push_event(Event::Disconnected(DisconnectCause::Local(reason)));
+        self.close_with(Some(reason));
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Outputs
+    // ------------------------------------------------------------------
+
+    /// The next deadline: call [`Session::handle_timeout`] then. `None` when
+    /// no timer runs.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// Writes whole frames to send into `buf` (as many as fit) and says how
+    /// many bytes, and whether to close the transport after them. `None`
+    /// when there is nothing to send. `buf` should be at least
+    /// [`Session::TRANSMIT_BUF`] bytes; a frame that does not fit an
+    /// empty `buf` stays queued.
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        let now = self.clock.observe(now);
+        self.release_held();
+        self.process(now);
+        let mut pos = 0;
+        loop {
+            let n = self.next_frame(&mut buf[pos..]);
+            if n == 0 {
+                break;
+            }
+            pos += n;
+            // Writing freed room in the queues: more input may be processed.
+            self.process(now);
+        }
+        let close = self.close_pending && self.frames.is_empty() && self.ctrl.is_empty();
+        if pos > 0 {
+            self.stats.bytes_sent += pos as u64;
+            self.last_tx = now;
+            self.arm_keepalive();
+        }
+        if close {
+            self.close_pending = false;
+            self.conn = Conn::Closed;
+            self.timers.stop(Timer::Ping);
+            self.timers.stop(Timer::Dead);
+        }
+        if pos == 0 && !close {
+            return None;
+        }
+        Some(Transmit { len: pos, close })
+    }
+
+    /// The next event, if any. A borrowed event ([`Event::Message`] …) points
+    /// into the receive buffer and stays valid until the next call on the
+    /// session.
+    pub fn poll_event(&mut self) -> Option<Event<'_>> {
+        let now = self.clock.get();
+        self.release_held();
+        self.process(now);
+        if let Held::Pending { len, kind } = self.held {
+            if self.events_before_held > 0 {
+                // Events produced before the held frame come first.
+                self.events_before_held -= 1;
+                return self.events.pop_front();
+            }
+            self.held = Held::Returned { len };
+            return self.held_event(len, kind);
+        }
+        if let Some(ev) = self.events.pop_front() {
+            return Some(ev);
+        }
+        // Requests lost with their connection.
+        let i = self
+            .store
+            .slots()
+            .iter()
+            .position(|s| s.state == State::Lost)?;
+        let s = self.store.remove(i);
+        NonZeroU16::new(s.pid).map(|packet_id| Event::RequestLost { packet_id })
+    }
+
+    // ------------------------------------------------------------------
+    // Internals: connection lifecycle
+    // ------------------------------------------------------------------
+
+    fn reset_connection(&mut self, now: Instant) {
+        self.rx_len = 0;
+        self.held = Held::None;
+        self.frames.clear();
+        self.ctrl.clear();
+        self.events_before_held = 0;
+        self.last_rx = now;
+        self.last_tx = now;
+        self.ping_queued = false;
+        self.pinged_since_rx = false;
+        self.peer = PeerLimits::DEFAULT;
+        self.out_alias.clear();
+        self.in_alias.clear();
+        self.close_pending = false;
+        self.keep_alive = 0;
+        // [MQTT-4.4.0-1]: unacknowledged PUBLISH and PUBREL are resent, with
+        // their original identifiers, once the session is resumed.
+        for i in 0..self.store.slots().len() {
+            let s = self.store.slot_mut(i);
+            match (s.kind, s.state) {
+                (Kind::Publish, State::Sent) => s.state = State::Pending,
+                (Kind::Publish, State::RelSent) => s.state = State::RelPending,
+                _ => {}
+            }
+        }
+        self.inbound.on_new_connection();
+    }
+
+    /// The end of a connection: requests are lost, frames dropped.
+    fn drop_connection_state(&mut self) {
+        self.rx_len = 0;
+        self.held = Held::None;
+        self.events_before_held = 0;
+        self.frames.clear();
+        self.ctrl.clear();
+        self.close_pending = false;
+        // SUBSCRIBE / UNSUBSCRIBE are not resumed: mark them lost, to be
+        // reported by `poll_event`.
+        for i in 0..self.store.slots().len() {
+            let s = self.store.slot_mut(i);
+            if s.kind != Kind::Publish {
+                s.state = State::Lost;
+            }
+        }
+        for i in 0..self.store.slots().len() {
+            if self.store.slots()[i].kind != Kind::Publish {
+                self.store.free_bytes(i);
+            }
+        }
+    }
+
+    /// Discards the session state: the exchanges already started (messages
+    /// written at least once, incoming QoS 2 awaiting PUBREL). Messages the
+    /// application queued that were never written stay queued: no peer
+    /// knows of them, so sending them on the new session is safe.
+    fn discard_state(&mut self) {
+        let dropped = self
+            .store
+            .retain(|s| s.kind == Kind::Publish && (s.dup || s.state != State::Pending));
+        let had = dropped > 0 || self.inbound.len() > 0 || self.has_state;
+        self.inbound.clear();
+        self.has_state = false;
+        self.timers.stop(Timer::SessionExpiry);
+        if had {
+            self.push_event(Event::SessionDiscarded { dropped });
+        }
+    }
+
+    fn on_connected(&mut self, now: Instant) {
+        self.conn = Conn::Connected;
+        self.has_state = true;
+        self.stats.connections += 1;
+        self.last_rx = now;
+        self.timers.stop(Timer::Dead);
+        self.arm_keepalive();
+    }
+
+    /// Ends the connection: DISCONNECT `reason` first at 5.0 (when a reason
+    /// is given and CONNACK was exchanged), then close.
+    fn close_with(&mut self, reason: Option<ReasonCode>) {
+        self.frames.clear();
+        self.ctrl.clear();
+        if let Some(rc) = reason {
+            if self.level == ProtocolLevel::V5 && self.conn == Conn::Connected
+                || (self.level != ProtocolLevel::V5 && self.is_client())
+            {
+                let _ = self.ctrl.push_back(Ctrl::Disconnect(rc));
+            }
+        }
+        self.conn = Conn::Closing;
+        self.close_pending = true;
+        self.rx_len = 0;
+        self.held = Held::None;
+        self.events_before_held = 0;
+        self.timers.stop(Timer::Ping);
+        self.timers.stop(Timer::Dead);
+    }
+
+    fn peer_error(&mut self, err: PeerError) {
+        let rc = err.reason_code();
+        self.push_event(Event::PeerError(err));
+        self.push_event(Event::Disconnected(DisconnectCause::ProtocolViolation(rc)));
+        if self.conn == Conn::Up && !self.is_client() && self.level == ProtocolLevel::V5 {
+            // A bad CONNECT is answered with CONNACK and the reason code.
+            let packet = Packet::ConnAck(ConnAck {
+                session_present: false,
+                reason_code: rc,
+                properties: Properties::EMPTY,
+            });
+            self.close_with(None);
+            let _ = self.frames.push(&packet, self.level);
+        } else {
+            self.close_with(Some(rc));
+        }
+    }
+
+    fn arm_keepalive(&mut self) {
+        if self.conn != Conn::Connected || self.keep_alive == 0 {
+            if self.conn == Conn::Connected {
+                self.timers.stop(Timer::Ping);
+                self.timers.stop(Timer::Dead);
+            }
+            return;
+        }
+        let ka = Duration::from_secs(self.keep_alive.into());
+        // [MQTT-3.1.2-22]: "If the Keep Alive value is non-zero and the
+        // Server does not receive an MQTT Control Packet from the Client
+        // within one and a half times the Keep Alive time period, it MUST
+        // disconnect". The client applies the same bound to the server.
+        self.timers
+            .set(Timer::Dead, self.last_rx + ka + ka / 2);
+        if self.is_client() && !self.ping_queued {
+            // [MQTT-3.1.2-20]: a PINGREQ when nothing was sent for Keep
+            // Alive; and once when nothing was received for as long, so
+            // that a quiet server is probed before it is declared dead.
+            let mut at = self.last_tx + ka;
+            if !self.pinged_since_rx {
+                at = at.min(self.last_rx + ka);
+            }
+            self.timers.set(Timer::Ping, at);
+        } else {
+            self.timers.stop(Timer::Ping);
+        }
+    }
+
+    fn push_event(&mut self, ev: Event<'static>) {
+        if self.events.push_back(ev).is_err() {
+            // Only when the caller stopped draining the polls: the oldest
+            // event makes room, and the loss is counted.
+            self.events.pop_front();
+            let _ = self.events.push_back(ev);
+            self.stats.events_overflowed += 1;
+        }
+    }
+
+    fn release_held(&mut self) {
+        if let Held::Returned { len } = self.held {
+            self.consume(len);
+            self.held = Held::None;
+        }
+    }
+
+    fn consume(&mut self, len: usize) {
+        let len = len.min(self.rx_len);
+        self.rx.copy_within(len..self.rx_len, 0);
+        self.rx_len -= len;
+    }
+
+    // ------------------------------------------------------------------
+    // Internals: input
+    // ------------------------------------------------------------------
+
+    fn decode_options(&self) -> DecodeOptions {
+        DecodeOptions::new(self.level).with_max_packet_size(self.maximum_packet_size())
+    }
+
+    /// Processes buffered frames until one is held for its event, the
+    /// queues need draining, or the buffer holds no complete frame.
+    fn process(&mut self, now: Instant) {
+        loop {
+            if self.held != Held::None || self.rx_len == 0 {
+                return;
+            }
+            if !matches!(
+                self.conn,
+                Conn::Up | Conn::Connecting | Conn::Accepting | Conn::Connected
+            ) {
+                self.rx_len = 0;
+                return;
+            }
+            if CTRL_CAP - self.ctrl.len() < CTRL_RESERVE
+                || EVENT_CAP - self.events.len() < EVENT_RESERVE
+                || self.frames.is_full()
+            {
+                return;
+            }
+            if self.conn == Conn::Accepting && !matches!(self.rx[0] >> 4, 14 | 15) {
+                // [MQTT-3.1.4-6]: nothing after CONNECT but AUTH is processed
+                // until the application accepts; the frames wait.
+                return;
+            }
+            let opts = self.decode_options();
+            let alias_max = self.topic_alias_maximum();
+            let step = match Packet::decode(&self.rx[..self.rx_len], &opts) {
+                Ok(Status::Partial(_)) => return,
+                Err(e) => Err(PeerError::Decode(e)),
+                Ok(Status::Complete((packet, used))) => {
+                    let summary = summarize(
+                        packet,
+                        &mut self.in_alias,
+                        alias_max,
+                        &self.auth_method,
+                    );
+                    Ok((summary, used))
+                }
+            };
+            match step {
+                Err(e) => {
+                    self.peer_error(e);
+                    return;
+                }
+                Ok((summary, used)) => {
+                    self.last_rx = now;
+                    self.pinged_since_rx = false;
+                    match self.on_packet(now, summary) {
+                        Ok(Some(kind)) => {
+                            self.held = Held::Pending { len: used, kind };
+                            self.events_before_held = self.events.len();
+                        }
+                        Ok(None) => self.consume(used),
+                        Err(e) => {
+                            self.peer_error(e);
+                            return;
+                        }
+                    }
+                    self.arm_keepalive();
+                }
+            }
+        }
+    }
+
+    /// Applies one received packet to the state. `Ok(Some(kind))` holds the
+    /// frame for a borrowed event.
+    fn on_packet(&mut self, now: Instant, p: In) -> Result<Option<HeldKind>, PeerError> {
+        let v5 = self.level == ProtocolLevel::V5;
+        let client = self.is_client();
+        match (self.conn, p) {
+            // ---- handshake, server side
+            (Conn::Up, In::Connect(c)) if !client => {
+                // "After a Network Connection is established by a Client to
+                // a Server, the first packet sent from the Client to the
+                // Server MUST be a CONNECT packet" [MQTT-3.1.0-1].
+                self.level = c.level;
+                self.keep_alive = c.keep_alive;
+                self.clean_start = c.clean_start;
+                self.session_expiry = if c.level == ProtocolLevel::V5 { c.session_expiry } else { 0 };
+                self.peer.receive_maximum = c.receive_maximum;
+                self.peer.maximum_packet_size = c.maximum_packet_size;
+                self.peer.topic_alias_maximum = c.topic_alias_maximum;
+                self.auth_method.clear();
+                let _ = self.auth_method.extend_from_slice(&c.auth_method[..c.auth_method_len]);
+                if c.clean_start {
+                    self.discard_state();
+                }
+                let session_present = self.has_state && !c.clean_start;
+                self.pending_session_present = session_present;
+                self.conn = Conn::Accepting;
+                self.timers.set(Timer::Dead, now + self.cfg.connect_timeout);
+                Ok(Some(HeldKind::ConnectReceived { session_present }))
+            }
+            (_, In::Connect(_)) => {
+                // "The Server MUST process a second CONNECT packet sent from
+                // a Client as a Protocol Error and close the Network
+                // Connection" [MQTT-3.1.0-2].
+                Err(PeerError::UnexpectedPacket)
+            }
+            (Conn::Up, _) => Err(PeerError::UnexpectedPacket),
+            (Conn::Accepting, In::Auth { reason, method_ok }) if v5 => {
+                if !method_ok || reason != ReasonCode::ContinueAuthentication {
+                    return Err(PeerError::AuthUnexpected);
+                }
+                Ok(Some(HeldKind::Auth))
+            }
+            (Conn::Accepting, In::Disconnect { reason, .. }) => {
+                self.peer_disconnect(reason);
+                Ok(None)
+            }
+            (Conn::Accepting, _) => Err(PeerError::UnexpectedPacket),
+
+            // ---- handshake, client side
+            (Conn::Connecting, In::ConnAck(a)) if client => {
+                if a.reason.is_error() {
+                    self.push_event(Event::Disconnected(DisconnectCause::Refused(a.reason)));
+                    self.close_with(None);
+                    return Ok(None);
+                }
+                if a.session_present && self.clean_start {
+                    // [MQTT-3.2.2-4]: no session state to resume.
+                    return Err(PeerError::SessionPresentUnexpected);
+                }
+                if !a.session_present {
+                    // [MQTT-3.2.2-5]: "If the Client does have Session State
+                    // and receives Session Present set to 0 it MUST discard
+                    // its Session State if it is to continue".
+                    self.discard_state();
+                }
+                self.peer.receive_maximum = a.receive_maximum;
+                self.peer.maximum_packet_size = a.maximum_packet_size;
+                self.peer.topic_alias_maximum = a.topic_alias_maximum;
+                self.peer.maximum_qos = a.maximum_qos;
+                self.peer.retain_available = a.retain_available;
+                if let Some(ka) = a.server_keep_alive {
+                    // [MQTT-3.2.2-21]: "the Client MUST use this value
+                    // instead of the Keep Alive value the Client sent".
+                    self.keep_alive = ka;
+                }
+                if let Some(e) = a.session_expiry {
+                    self.session_expiry = e;
+                }
+                self.on_connected(now);
+                Ok(Some(HeldKind::Connected))
+            }
+            (Conn::Connecting, In::Auth { reason, method_ok }) if client && v5 => {
+                if !method_ok || reason != ReasonCode::ContinueAuthentication {
+                    return Err(PeerError::AuthUnexpected);
+                }
+                Ok(Some(HeldKind::Auth))
+            }
+            (Conn::Connecting, In::Disconnect { reason, .. }) => {
+                self.peer_disconnect(reason);
+                Ok(None)
+            }
+            (Conn::Connecting, _) => Err(PeerError::UnexpectedPacket),
+
+            // ---- connected
+            (Conn::Connected, In::Publish(p)) => self.on_publish(p),
+            (Conn::Connected, In::PubAck(pid, rc)) => {
+                match self.store.find(Kind::Publish, pid) {
+                    Some(i)
+                        if self.store.slots()[i].qos == 1
+                            && self.store.slots()[i].state == State::Sent =>
+                    {
+                        self.store.remove(i);
+                        self.published(pid, rc);
+                    }
+                    _ => self.unknown(AckKind::PubAck, pid),
+                }
+                Ok(None)
+            }
+            (Conn::Connected, In::PubRec(pid, rc)) => {
+                let found = self
+                    .store
+                    .find(Kind::Publish, pid)
+                    .filter(|&i| self.store.slots()[i].qos == 2 && self.store.slots()[i].state != State::Pending);
+                match found {
+                    Some(i) if rc.is_error() => {
+                        // [MQTT-4.4.0-2]: treated as acknowledged, never resent.
+                        self.store.remove(i);
+                        self.published(pid, rc);
+                    }
+                    Some(i) => {
+                        // [MQTT-4.3.3-4]: PUBREL with the same identifier;
+                        // the PUBLISH is not sent again [MQTT-4.3.3-6] and
+                        // its frame is no longer needed.
+                        self.rel_seq = self.rel_seq.wrapping_add(1);
+                        let seq = self.rel_seq;
+                        let s = self.store.slot_mut(i);
+                        s.state = State::RelPending;
+                        s.rel_seq = seq;
+                        self.store.free_bytes(i);
+                    }
+                    None => {
+                        self.unknown(AckKind::PubRec, pid);
+                        let rc = if v5 {
+                            ReasonCode::PacketIdentifierNotFound
+                        } else {
+                            ReasonCode::Success
+                        };
+                        let _ = self.ctrl.push_back(Ctrl::PubRel(pid, rc));
+                    }
+                }
+                Ok(None)
+            }
+            (Conn::Connected, In::PubRel(pid)) => {
+                match self.inbound.find_qos2(pid) {
+                    Some(i) if self.inbound.slots()[i].state == InState::RecSent => {
+                        // [MQTT-4.3.3-11]: PUBCOMP with the same identifier;
+                        // after it the identifier is new again [MQTT-4.3.3-12].
+                        self.inbound.remove(i);
+                        let _ = self.ctrl.push_back(Ctrl::PubComp(pid, ReasonCode::Success));
+                    }
+                    Some(_) => return Err(PeerError::PubRelBeforePubRec),
+                    None => {
+                        // A PUBREL resent after a reconnection whose PUBCOMP
+                        // was lost: answer, the exchange is over.
+                        let rc = if v5 {
+                            ReasonCode::PacketIdentifierNotFound
+                        } else {
+                            ReasonCode::Success
+                        };
+                        let _ = self.ctrl.push_back(Ctrl::PubComp(pid, rc));
+                    }
+                }
+                Ok(None)
+            }
+            (Conn::Connected, In::PubComp(pid, rc)) => {
+                match self.store.find(Kind::Publish, pid) {
+                    Some(i)
+                        if self.store.slots()[i].qos == 2
+                            && matches!(self.store.slots()[i].state, State::RelSent | State::RelPending) =>
+                    {
+                        self.store.remove(i);
+                        self.published(pid, rc);
+                    }
+                    _ => self.unknown(AckKind::PubComp, pid),
+                }
+                Ok(None)
+            }
+            (Conn::Connected, In::SubAck(pid)) if client => {
+                self.request_done(Kind::Subscribe, AckKind::SubAck, pid, HeldKind::SubAck)
+            }
+            (Conn::Connected, In::UnsubAck(pid)) if client => {
+                self.request_done(Kind::Unsubscribe, AckKind::UnsubAck, pid, HeldKind::UnsubAck)
+            }
+            (Conn::Connected, In::Subscribe) if !client => Ok(Some(HeldKind::SubscribeReceived)),
+            (Conn::Connected, In::Unsubscribe) if !client => {
+                Ok(Some(HeldKind::UnsubscribeReceived))
+            }
+            (Conn::Connected, In::PingReq) if !client => {
+                let _ = self.ctrl.push_back(Ctrl::PingResp);
+                Ok(None)
+            }
+            (Conn::Connected, In::PingResp) if client => Ok(None),
+            (Conn::Connected, In::Disconnect { reason, session_expiry }) => {
+                if let (Some(e), false) = (session_expiry, client) {
+                    self.session_expiry = e;
+                }
+                self.peer_disconnect(reason);
+                Ok(None)
+            }
+            (Conn::Connected, In::Auth { reason, method_ok }) if v5 => {
+                let ok = method_ok
+                    && match reason {
+                        ReasonCode::ContinueAuthentication => true,
+                        ReasonCode::ReAuthenticate => !client,
+                        ReasonCode::Success => client,
+                        _ => false,
+                    };
+                if !ok {
+                    return Err(PeerError::AuthUnexpected);
+                }
+                Ok(Some(HeldKind::Auth))
+            }
+            (Conn::Connected, _) => Err(PeerError::UnexpectedPacket),
+            _ => Ok(None),
+        }
+    }
+
+    fn on_publish(&mut self, p: InPublish) -> Result<Option<HeldKind>, PeerError> {
+        if let Some(err) = p.alias_error {
+            return Err(err);
+        }
+        match p.qos {
+            QoS::AtMostOnce => {
+                self.stats.messages_delivered += 1;
+                Ok(Some(HeldKind::Message))
+            }
+            QoS::AtLeastOnce | QoS::ExactlyOnce => {
+                let qos2 = p.qos == QoS::ExactlyOnce;
+                if qos2 {
+                    if let Some(i) = self.inbound.find_qos2(p.pid) {
+                        // [MQTT-4.3.3-10]: "until it has received the
+                        // corresponding PUBREL packet, the receiver MUST
+                        // acknowledge any subsequent PUBLISH packet with the
+                        // same Packet Identifier by sending a PUBREC. It MUST
+                        // NOT cause duplicate messages to be delivered".
+                        self.stats.duplicates_suppressed += 1;
+                        let s = self.inbound.get_mut(i);
+                        if s.state == InState::RecSent {
+                            s.state = InState::AckReady(ReasonCode::Success.as_u8());
+                        }
+                        return Ok(None);
+                    }
+                }
+                if self.inbound.len() >= usize::from(self.receive_maximum()) || self.inbound.is_full()
+                {
+                    // §3.3.4: "If it receives more than Receive Maximum QoS 1
+                    // and QoS 2 PUBLISH packets where it has not sent a
+                    // PUBACK or PUBCOMP in response, the Server uses a
+                    // DISCONNECT packet with Reason Code 0x93".
+                    return Err(PeerError::ReceiveMaximumExceeded);
+                }
+                let state = if self.cfg.manual_ack {
+                    InState::AwaitApp
+                } else {
+                    InState::AckReady(ReasonCode::Success.as_u8())
+                };
+                let _ = self.inbound.push(InSlot {
+                    pid: p.pid,
+                    qos: p.qos.as_u8(),
+                    state,
+                });
+                self.stats.messages_delivered += 1;
+                Ok(Some(HeldKind::Message))
+            }
+        }
+    }
+
+    fn request_done(
+        &mut self,
+        kind: Kind,
+        ack: AckKind,
+        pid: u16,
+        held: HeldKind,
+    ) -> Result<Option<HeldKind>, PeerError> {
+        match self.store.find(kind, pid) {
+            Some(i) if self.store.slots()[i].state == State::Sent => {
+                self.store.remove(i);
+                Ok(Some(held))
+            }
+            _ => {
+                self.unknown(ack, pid);
+                Ok(None)
+            }
+        }
+    }
+
+    fn peer_disconnect(&mut self, reason: ReasonCode) {
+        self.push_event(Event::Disconnected(DisconnectCause::Peer(reason)));
+        self.close_with(None);
+    }
+
+    fn published(&mut self, pid: u16, reason: ReasonCode) {
+        if let Some(packet_id) = NonZeroU16::new(pid) {
+            self.push_event(Event::Published { packet_id, reason });
+        }
+    }
+
+    fn unknown(&mut self, kind: AckKind, packet_id: u16) {
+        self.push_event(Event::UnknownPacketId { kind, packet_id });
+    }
+
+    /// Re-reads the held frame to build its borrowed event.
+    fn held_event(&self, len: usize, kind: HeldKind) -> Option<Event<'_>> {
+        let opts = self.decode_options();
+        let packet = match Packet::decode(&self.rx[..len], &opts) {
+            Ok(Status::Complete((p, _))) => p,
+            _ => return None,
+        };
+        Some(match (kind, packet) {
+            (HeldKind::Message, Packet::Publish(p)) => {
+                let topic = if p.topic.is_empty() {
+                    p.properties
+                        .topic_alias()
+                        .and_then(|a| self.in_alias.topic(a))
+                        .unwrap_or("")
+                } else {
+                    p.topic
+                };
+                Event::Message {
+                    topic,
+                    payload: p.payload,
+                    qos: p.qos,
+                    retain: p.retain,
+                    dup: p.dup,
+                    packet_id: p.packet_id.and_then(NonZeroU16::new),
+                    properties: p.properties,
+                }
+            }
+            (HeldKind::Connected, Packet::ConnAck(a)) => Event::Connected {
+                session_present: a.session_present,
+                properties: a.properties,
+            },
+            (HeldKind::ConnectReceived { session_present }, Packet::Connect(c)) => {
+                Event::ConnectReceived {
+                    connect: c,
+                    session_present,
+                }
+            }
+            (HeldKind::Auth, Packet::Auth(a)) => Event::Auth {
+                reason: a.reason_code,
+                data: a.properties.authentication_data(),
+            },
+            (HeldKind::SubAck, Packet::SubAck(a)) => Event::Subscribed {
+                packet_id: NonZeroU16::new(a.packet_id)?,
+                reason_codes: a.reason_codes,
+            },
+            (HeldKind::UnsubAck, Packet::UnsubAck(a)) => Event::Unsubscribed {
+                packet_id: NonZeroU16::new(a.packet_id)?,
+                reason_codes: a.reason_codes,
+            },
+            (HeldKind::SubscribeReceived, Packet::Subscribe(s)) => Event::SubscribeReceived {
+                packet_id: NonZeroU16::new(s.packet_id)?,
+                subscribe: s,
+            },
+            (HeldKind::UnsubscribeReceived, Packet::Unsubscribe(u)) => {
+                Event::UnsubscribeReceived {
+                    packet_id: NonZeroU16::new(u.packet_id)?,
+                    unsubscribe: u,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    // ------------------------------------------------------------------
+    // Internals: output
+    // ------------------------------------------------------------------
+
+    /// Writes the next frame into `buf`; 0 when there is none or it does not
+    /// fit.
+    fn next_frame(&mut self, buf: &mut [u8]) -> usize {
+        if matches!(self.conn, Conn::Down | Conn::Closed) {
+            return 0;
+        }
+        // 1. Frames queued by commands (CONNECT, CONNACK, AUTH, SUBACK …).
+        if !self.frames.is_empty() {
+            return self.frames.pop_into(buf);
+        }
+        // 2. Frames the session writes on its own.
+        if let Some(c) = self.ctrl.front().copied() {
+            let n = self.write_ctrl(c, buf);
+            if n > 0 {
+                self.ctrl.pop_front();
+                match c {
+                    Ctrl::PingReq => {
+                        self.ping_queued = false;
+                        self.pinged_since_rx = true;
+                    }
+                    Ctrl::Disconnect(_) => {
+                        self.ctrl.clear();
+                    }
+                    _ => {}
+                }
+            }
+            return n;
+        }
+        if self.conn != Conn::Connected {
+            return 0;
+        }
+        // 3. PUBACK / PUBREC, in the order the PUBLISH packets arrived.
+        if let Some(i) = self.inbound.next_ack() {
+            let s = self.inbound.slots()[i];
+            let InState::AckReady(rc) = s.state else {
+                return 0;
+            };
+            let rc = ReasonCode::from_u8(rc).unwrap_or(ReasonCode::Success);
+            let resp = PubResponse {
+                packet_id: s.pid,
+                reason_code: rc,
+                properties: Properties::EMPTY,
+            };
+            let packet = if s.qos == 1 {
+                Packet::PubAck(resp)
+            } else {
+                Packet::PubRec(resp)
+            };
+            let Ok(n) = packet.encode(self.level, buf) else {
+                return 0;
+            };
+            if s.qos == 1 || rc.is_error() {
+                // [MQTT-4.3.2-5] / [MQTT-4.3.3-9]: the identifier is new again.
+                self.inbound.remove(i);
+            } else {
+                self.inbound.get_mut(i).state = InState::RecSent;
+            }
+            return n;
+        }
+        // 4. PUBREL, in the order the PUBREC packets arrived [MQTT-4.6.0-4].
+        let rel = self
+            .store
+            .slots()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == Kind::Publish && s.state == State::RelPending)
+            .min_by_key(|(_, s)| s.rel_seq)
+            .map(|(i, _)| i);
+        if let Some(i) = rel {
+            let s = self.store.slots()[i];
+            let packet = Packet::PubRel(PubResponse {
+                packet_id: s.pid,
+                reason_code: ReasonCode::Success,
+                properties: Properties::EMPTY,
+            });
+            let Ok(n) = packet.encode(self.level, buf) else {
+                return 0;
+            };
+            if s.dup {
+                self.stats.pubrels_resent += 1;
+            }
+            let slot = self.store.slot_mut(i);
+            slot.state = State::RelSent;
+            slot.dup = true;
+            return n;
+        }
+        // 5. SUBSCRIBE / UNSUBSCRIBE and PUBLISH, in command order; QoS > 0
+        //    PUBLISH only within the peer's Receive Maximum [MQTT-4.9.0-2].
+        let in_flight = self.store.slots().iter().filter(|s| s.uses_quota()).count();
+        let mut quota_left = usize::from(self.peer.receive_maximum).saturating_sub(in_flight);
+        let mut i = 0;
+        while i < self.store.slots().len() {
+            let s = self.store.slots()[i];
+            if s.state != State::Pending {
+                i += 1;
+                continue;
+            }
+            if s.kind != Kind::Publish {
+                let bytes = self.store.bytes(i);
+                if bytes.len() > buf.len() {
+                    return 0;
+                }
+                buf[..bytes.len()].copy_from_slice(bytes);
+                let n = bytes.len();
+                self.store.slot_mut(i).state = State::Sent;
+                self.store.free_bytes(i);
+                return n;
+            }
+            if s.qos > 0 {
+                if quota_left == 0 {
+                    // Later QoS > 0 messages wait too, to keep their order;
+                    // QoS 0 ones may go ([MQTT-4.9.0-2] allows it).
+                    i += 1;
+                    continue;
+                }
+                quota_left -= 1;
+            }
+            if s.qos > self.peer.maximum_qos {
+                self.drop_publish(i);
+                continue;
+            }
+            return match self.write_publish(i, buf) {
+                Ok(n) => n,
+                Err(true) => {
+                    self.drop_publish(i);
+                    continue;
+                }
+                Err(false) => 0,
+            };
+        }
+        0
+    }
+
+    /// Drops the message in slot `i` unsent ([MQTT-3.1.2-25]).
+    fn drop_publish(&mut self, i: usize) {
+        let s = self.store.remove(i);
+        self.push_event(Event::PublishDropped {
+            packet_id: NonZeroU16::new(s.pid),
+        });
+    }
+
+    /// Writes the PUBLISH in slot `i`: as stored (DUP set on a resend,
+    /// [MQTT-3.3.1-1]) or with a Topic Alias on a first send. `Err(true)`:
+    /// too large for the peer, drop it; `Err(false)`: does not fit `buf`.
+    fn write_publish(&mut self, i: usize, buf: &mut [u8]) -> Result<usize, bool> {
+        let s = self.store.slots()[i];
+        let max = self.peer.maximum_packet_size as usize;
+        let alias_max = self.peer.topic_alias_maximum.min(ALIASES as u16);
+        let use_alias = self.level == ProtocolLevel::V5
+            && self.cfg.use_topic_aliases
+            && alias_max > 0
+            && !s.dup;
+        let mut n = 0;
+        if use_alias {
+            let stored = self.store.bytes(i);
+            let opts = DecodeOptions::new(self.level);
+            if let Ok(Status::Complete((Packet::Publish(p), _))) = Packet::decode(stored, &opts) {
+                let (alias, topic) = match self.out_alias.alias(p.topic) {
+                    Some(a) => (Some(a), ""),
+                    None if (self.out_alias.len() as u16) < alias_max => {
+                        let a = self.out_alias.len() as u16 + 1;
+                        if self.out_alias.insert(a, p.topic).is_ok() {
+                            (Some(a), p.topic)
+                        } else {
+                            (None, p.topic)
+                        }
+                    }
+                    None => (None, p.topic),
+                };
+                let mut props: heapless::Vec<Property<'_>, 16> = heapless::Vec::new();
+                let mut fits = alias.is_some();
+                if let Some(a) = alias {
+                    for prop in p.properties.iter() {
+                        if props.push(prop).is_err() {
+                            fits = false;
+                            break;
+                        }
+                    }
+                    if props.push(Property::TopicAlias(a)).is_err() {
+                        fits = false;
+                    }
+                }
+                if fits {
+                    let packet = Packet::Publish(Publish {
+                        topic,
+                        properties: Properties::from_list(&props),
+                        ..p
+                    });
+                    match packet.encoded_len(self.level) {
+                        Ok(len) if len <= max => {}
+                        _ => return Err(true),
+                    }
+                    n = match packet.encode(self.level, buf) {
+                        Ok(n) => n,
+                        Err(_) => return Err(false),
+                    };
+                } else if topic.is_empty() {
+                    return Err(false);
+                }
+            }
+        }
+        if n == 0 {
+            let stored = self.store.bytes(i);
+            if stored.len() > max {
+                return Err(true);
+            }
+            if stored.len() > buf.len() {
+                return Err(false);
+            }
+            buf[..stored.len()].copy_from_slice(stored);
+            if s.dup && s.qos > 0 {
+                buf[0] |= 0x08;
+            }
+            n = stored.len();
+        }
+        if s.dup {
+            self.stats.publishes_resent += 1;
+        } else {
+            self.stats.publishes_sent += 1;
+        }
+        if s.qos == 0 {
+            self.store.remove(i);
+        } else {
+            let slot = self.store.slot_mut(i);
+            slot.state = State::Sent;
+            slot.dup = true;
+        }
+        Ok(n)
+    }
+
+    fn write_ctrl(&self, c: Ctrl, buf: &mut [u8]) -> usize {
+        let resp = |pid, rc| PubResponse {
+            packet_id: pid,
+            reason_code: rc,
+            properties: Properties::EMPTY,
+        };
+        let v5 = self.level == ProtocolLevel::V5;
+        let rc_at_level = |rc: ReasonCode| if v5 { rc } else { ReasonCode::Success };
+        let resp = |pid, rc| resp(pid, rc_at_level(rc));
+        let packet = match c {
+            Ctrl::PingReq => Packet::PingReq,
+            Ctrl::PingResp => Packet::PingResp,
+            Ctrl::PubRel(pid, rc) => Packet::PubRel(resp(pid, rc)),
+            Ctrl::PubComp(pid, rc) => Packet::PubComp(resp(pid, rc)),
+            Ctrl::Disconnect(rc) => Packet::Disconnect(Disconnect {
+                reason_code: rc_at_level(rc),
+                properties: Properties::EMPTY,
+            }),
+        };
+        packet.encode(self.level, buf).unwrap_or(0)
+    }
+}
+
+fn full(f: Full) -> CommandError {
+    match f {
+        Full::Slots => CommandError::InflightFull,
+        Full::Bytes => CommandError::BufferFull,
+    }
+}
+
+// ----------------------------------------------------------------------
+// Received packets, reduced to what the state machine needs (so that the
+// receive buffer is no longer borrowed while the state changes).
+// ----------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug)]
+struct InConnect {
+    level: ProtocolLevel,
+    clean_start: bool,
+    keep_alive: u16,
+    session_expiry: u32,
+    receive_maximum: u16,
+    maximum_packet_size: u32,
+    topic_alias_maximum: u16,
+    auth_method: [u8; AUTH_METHOD_CAP],
+    auth_method_len: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct InConnAck {
+    session_present: bool,
+    reason: ReasonCode,
+    receive_maximum: u16,
+    maximum_packet_size: u32,
+    topic_alias_maximum: u16,
+    maximum_qos: u8,
+    retain_available: bool,
+    server_keep_alive: Option<u16>,
+    session_expiry: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct InPublish {
+    qos: QoS,
+    pid: u16,
+    alias_error: Option<PeerError>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum In {
+    Connect(InConnect),
+    ConnAck(InConnAck),
+    Publish(InPublish),
+    PubAck(u16, ReasonCode),
+    PubRec(u16, ReasonCode),
+    PubRel(u16),
+    PubComp(u16, ReasonCode),
+    Subscribe,
+    SubAck(u16),
+    Unsubscribe,
+    UnsubAck(u16),
+    PingReq,
+    PingResp,
+    Disconnect {
+        reason: ReasonCode,
+        session_expiry: Option<u32>,
+    },
+    Auth {
+        reason: ReasonCode,
+        method_ok: bool,
+    },
+}
+
+fn summarize(
+    packet: Packet<'_>,
+    in_alias: &mut AliasTable,
+    alias_max: u16,
+    auth_method: &[u8],
+) -> In {
+    match packet {
+        Packet::Connect(c) => {
+            let p = c.properties;
+            let m = p.authentication_method().unwrap_or("").as_bytes();
+            let mut auth_method = [0u8; AUTH_METHOD_CAP];
+            let len = m.len().min(AUTH_METHOD_CAP);
+            auth_method[..len].copy_from_slice(&m[..len]);
+            In::Connect(InConnect {
+                level: c.level,
+                clean_start: c.clean_start,
+                keep_alive: c.keep_alive,
+                session_expiry: p.session_expiry_interval().unwrap_or(0),
+                receive_maximum: p.receive_maximum().unwrap_or(u16::MAX),
+                maximum_packet_size: p.maximum_packet_size().unwrap_or(u32::MAX),
+                topic_alias_maximum: p.topic_alias_maximum().unwrap_or(0),
+                auth_method,
+                auth_method_len: len,
+            })
+        }
+        Packet::ConnAck(a) => {
+            let p = a.properties;
+            In::ConnAck(InConnAck {
+                session_present: a.session_present,
+                reason: a.reason_code,
+                receive_maximum: p.receive_maximum().unwrap_or(u16::MAX),
+                maximum_packet_size: p.maximum_packet_size().unwrap_or(u32::MAX),
+                topic_alias_maximum: p.topic_alias_maximum().unwrap_or(0),
+                maximum_qos: p.maximum_qos().unwrap_or(2),
+                retain_available: p.retain_available().unwrap_or(1) == 1,
+                server_keep_alive: p.server_keep_alive(),
+                session_expiry: p.session_expiry_interval(),
+            })
+        }
+        Packet::Publish(p) => {
+            let mut alias_error = None;
+            if let Some(a) = p.properties.topic_alias() {
+                if a > alias_max {
+                    // [MQTT-3.3.2-10] / [MQTT-3.3.2-12] bound what we accept;
+                    // §3.3.2.3.4: a larger value is a Topic Alias invalid.
+                    alias_error = Some(PeerError::TopicAliasInvalid);
+                } else if p.topic.is_empty() {
+                    if in_alias.topic(a).is_none() {
+                        alias_error = Some(PeerError::TopicAliasUnknown);
+                    }
+                } else if in_alias.insert(a, p.topic).is_err() {
+                    alias_error = Some(PeerError::ImplementationLimit);
+                }
+            }
+            In::Publish(InPublish {
+                qos: p.qos,
+                pid: p.packet_id.unwrap_or(0),
+                alias_error,
+            })
+        }
+        Packet::PubAck(r) => In::PubAck(r.packet_id, r.reason_code),
+        Packet::PubRec(r) => In::PubRec(r.packet_id, r.reason_code),
+        Packet::PubRel(r) => In::PubRel(r.packet_id),
+        Packet::PubComp(r) => In::PubComp(r.packet_id, r.reason_code),
+        Packet::Subscribe(_) => In::Subscribe,
+        Packet::SubAck(a) => In::SubAck(a.packet_id),
+        Packet::Unsubscribe(_) => In::Unsubscribe,
+        Packet::UnsubAck(a) => In::UnsubAck(a.packet_id),
+        Packet::PingReq => In::PingReq,
+        Packet::PingResp => In::PingResp,
+        Packet::Disconnect(d) => In::Disconnect {
+            reason: d.reason_code,
+            session_expiry: d.properties.session_expiry_interval(),
+        },
+        Packet::Auth(a) => In::Auth {
+            reason: a.reason_code,
+            // [MQTT-4.12.0-5]: the same Authentication Method as CONNECT.
+            method_ok: !auth_method.is_empty()
+                && a.properties.authentication_method().map(str::as_bytes) == Some(auth_method),
+        },
+    }
+}
