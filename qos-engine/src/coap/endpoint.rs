@@ -1,0 +1,2112 @@
+//! The CoAP endpoint state machine: client and server roles over UDP.
+
+use coap_codec::{
+    Block, Code, Message, MessageBuilder, MessageType, OptionEntry, OptionNumber, OptionValue,
+    Reaction,
+};
+use heapless::{Deque, Vec};
+
+use super::blockwise::szx_size;
+use super::config::Config;
+use super::observe::Freshness;
+use super::reliability::{MessageIds, Retransmission, RetransmitAction, Token};
+use super::types::{
+    BodyPart, Error, Event, Failure, Handle, ObserverGone, Rejection, Request, RequestId, Response,
+    Stats, Transmit,
+};
+use crate::rng::Rng;
+use crate::time::{Instant, Monotonic};
+
+/// Options a message built by the endpoint can carry (the caller's plus the
+/// endpoint's own Block1/Block2/Size/Observe/Request-Tag).
+const OPTS: usize = 40;
+/// Events the queue holds; inputs stop producing more when it is full.
+const EVENTS: usize = 16;
+/// Empty ACK / Reset messages waiting to be sent.
+const CONTROL: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ExState {
+    /// Waiting for NSTART room (RFC 7252 §4.7).
+    Queued,
+    /// CON sent, waiting for an ACK or response; `retx` is armed.
+    Sending,
+    /// Waiting for a separate or NON response until `deadline`.
+    Waiting,
+    /// 2.31 Continue received; waiting for `continue_upload`.
+    UploadPaused,
+    /// An established observation; `deadline` is the re-registration time.
+    Observing,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Upload {
+    /// Body bytes the server has taken.
+    acked: usize,
+    /// Bytes in flight in the current block.
+    sent: usize,
+    szx: u8,
+    total: usize,
+    /// The current block has M = 1.
+    more: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ObserveClient {
+    fresh: Freshness,
+    established: bool,
+    deregistering: bool,
+}
+
+struct Exchange<P, const M: usize> {
+    gen: u32,
+    seq: u64,
+    peer: P,
+    token: Token,
+    confirmable: bool,
+    state: ExState,
+    mid: u16,
+    msg: Vec<u8, M>,
+    retx: Option<Retransmission>,
+    tx: bool,
+    deadline: Instant,
+    /// The Block2 number asked for by the message in flight.
+    block2_num: u32,
+    upload: Option<Upload>,
+    observe: Option<ObserveClient>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InState {
+    /// Delivered to the application, nothing sent yet; Empty ACK at `ack_at`.
+    Delivered,
+    /// Empty ACK sent; the response will be separate.
+    Acked,
+    /// Answered (or nothing more to do): only deduplication remains.
+    Done,
+}
+
+struct Inbound<P, const M: usize> {
+    gen: u32,
+    peer: P,
+    mid: u16,
+    con: bool,
+    created: Instant,
+    expires: Instant,
+    state: InState,
+    ack_at: Instant,
+    token: Token,
+    block2: Option<Block>,
+    block1: Option<Block>,
+    /// The reply to (re)send for this message: ACK, piggybacked response,
+    /// or the NON response (sent once).
+    reply: Vec<u8, M>,
+    tx: bool,
+}
+
+struct Outgoing<P, const M: usize> {
+    peer: P,
+    mid: u16,
+    msg: Vec<u8, M>,
+    retx: Option<Retransmission>,
+    tx: bool,
+    observer: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Observer<P> {
+    peer: P,
+    token: Token,
+    resource: u16,
+    last_mid: u16,
+    last_con: Option<Instant>,
+    out: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Assembly<P> {
+    peer: P,
+    key: u32,
+    next: usize,
+    expires: Instant,
+}
+
+/// A CoAP endpoint (RFC 7252 over UDP, with RFC 7959 block-wise transfers
+/// and RFC 7641 Observe), client and server at once.
+///
+/// - `P`: the peer address type (`SocketAddr`, a smoltcp endpoint, an index…).
+/// - `N`: client exchanges, server observers, server-originated messages in
+///   flight and Block1 reassemblies in progress (each table `N` entries).
+/// - `D`: deduplication entries (RFC 7252 §4.5): received CON and NON
+///   messages remembered for EXCHANGE_LIFETIME / NON_LIFETIME.
+/// - `M`: the largest message sent or received (RFC 7252 §4.6 recommends
+///   1152 bytes).
+///
+/// Methods come in four groups: getters (`&self`), inputs (`handle_*`),
+/// commands (`request`, `respond`, …) and outputs (`poll_*`). See the module
+/// documentation for the driver loop.
+pub struct Endpoint<P, const N: usize = 4, const D: usize = 16, const M: usize = 1152> {
+    config: Config,
+    clock: Monotonic,
+    rng: Rng,
+    mids: MessageIds,
+    gen: u32,
+    seq: u64,
+    exchanges: [Option<Exchange<P, M>>; N],
+    outgoing: [Option<Outgoing<P, M>>; N],
+    observers: [Option<Observer<P>>; N],
+    assemblies: [Option<Assembly<P>>; N],
+    inbound: [Option<Inbound<P, M>>; D],
+    control: Deque<(P, MessageType, u16), CONTROL>,
+    events: Deque<Event<P>, EVENTS>,
+    rx: Vec<u8, M>,
+    rx_valid: bool,
+    rx_unpolled: usize,
+    observe_seq: u32,
+    stats: Stats,
+}
+
+/// Block positions as `usize` (the codec's are u64/u32).
+trait BlockExt {
+    fn offset_usize(&self) -> usize;
+    fn size_usize(&self) -> usize;
+}
+
+impl BlockExt for Block {
+    fn offset_usize(&self) -> usize {
+        usize::try_from(self.offset()).unwrap_or(usize::MAX)
+    }
+    fn size_usize(&self) -> usize {
+        szx_size(self.szx())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Message encoding helpers (all through the codec's builder).
+
+type Builder<'a> = MessageBuilder<'a, OPTS>;
+
+fn put<'a>(b: &mut Builder<'a>, e: OptionEntry<'a>) -> Result<(), Error> {
+    b.push(e).map_err(|_| Error::MessageTooLarge)
+}
+
+fn uint_opt(number: OptionNumber, v: u32) -> OptionEntry<'static> {
+    OptionEntry {
+        number,
+        value: OptionValue::Uint(v),
+    }
+}
+
+fn block_opt(
+    number: OptionNumber,
+    num: usize,
+    more: bool,
+    szx: u8,
+) -> Result<OptionEntry<'static>, Error> {
+    let num = u32::try_from(num).map_err(|_| Error::MessageTooLarge)?;
+    let b = Block::new(num, more, szx).map_err(|_| Error::MessageTooLarge)?;
+    Ok(uint_opt(number, b.to_uint()))
+}
+
+/// Writes the message into `out`, or leaves `out` untouched on error.
+fn write_into<const M: usize, const K: usize>(
+    b: &MessageBuilder<'_, K>,
+    out: &mut Vec<u8, M>,
+) -> Result<(), Error> {
+    let n = b.encoded_len().map_err(|_| Error::MessageTooLarge)?;
+    if n > M {
+        return Err(Error::MessageTooLarge);
+    }
+    out.clear();
+    out.resize(n, 0).map_err(|_| Error::MessageTooLarge)?;
+    b.build(&mut out[..]).map_err(|_| Error::MessageTooLarge)?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn encode_request<const M: usize>(
+    out: &mut Vec<u8, M>,
+    confirmable: bool,
+    mid: u16,
+    token: &Token,
+    method: Code,
+    options: &[OptionEntry<'_>],
+    extra: &[OptionEntry<'_>],
+    payload: &[u8],
+) -> Result<(), Error> {
+    let ty = if confirmable {
+        MessageType::Confirmable
+    } else {
+        MessageType::NonConfirmable
+    };
+    let mut b = Builder::with_capacity(ty, method, mid);
+    b.token(token.as_bytes());
+    for e in options.iter().chain(extra) {
+        put(&mut b, *e)?;
+    }
+    b.payload(payload);
+    write_into(&b, out)
+}
+
+/// Re-encodes a request we sent before (kept in `old`) with a new Message
+/// ID, without the `strip` options, plus `extra`, with `payload`.
+fn rebuild<const M: usize>(
+    old: &[u8],
+    out: &mut Vec<u8, M>,
+    mid: u16,
+    strip: &[OptionNumber],
+    extra: &[OptionEntry<'_>],
+    payload: &[u8],
+) -> Result<(), Error> {
+    let m = Message::parse(old).map_err(|_| Error::MessageTooLarge)?;
+    let mut b = Builder::with_capacity(m.message_type(), m.code(), mid);
+    b.token(m.token());
+    for o in m.options() {
+        if !strip.contains(&o.number) {
+            put(
+                &mut b,
+                OptionEntry {
+                    number: o.number,
+                    value: OptionValue::Bytes(o.value),
+                },
+            )?;
+        }
+    }
+    for e in extra {
+        put(&mut b, *e)?;
+    }
+    b.payload(payload);
+    write_into(&b, out)
+}
+
+/// What the endpoint adds to a response it encodes.
+#[derive(Clone, Copy)]
+struct ResponseExtras {
+    block2: Option<Block>,
+    block1: Option<Block>,
+    observe: Option<u32>,
+    max_szx: u8,
+}
+
+/// Encodes a response; a body that does not fit (or a Block2 request) is
+/// served block-wise: the block asked for, at the largest size that fits
+/// (RFC 7959 §2.4: the server may answer with a smaller SZX).
+fn encode_response<'a, const M: usize>(
+    out: &mut Vec<u8, M>,
+    ty: MessageType,
+    mid: u16,
+    token: &'a Token,
+    resp: &Response<'a>,
+    x: ResponseExtras,
+) -> Result<(), Error> {
+    fn base<'a>(
+        b: &mut Builder<'a>,
+        token: &'a Token,
+        resp: &Response<'a>,
+        x: ResponseExtras,
+    ) -> Result<(), Error> {
+        b.token(token.as_bytes());
+        for e in resp.options {
+            put(b, *e)?;
+        }
+        if let Some(b1) = x.block1 {
+            put(b, uint_opt(OptionNumber::BLOCK1, b1.to_uint()))?;
+        }
+        if let Some(v) = x.observe {
+            put(b, uint_opt(OptionNumber::OBSERVE, v & 0xFF_FFFF))?;
+        }
+        Ok(())
+    }
+    let body = resp.payload;
+    if x.block2.is_none() {
+        let mut b = Builder::with_capacity(ty, resp.code, mid);
+        base(&mut b, token, resp, x)?;
+        b.payload(body);
+        match write_into(&b, out) {
+            Ok(()) => return Ok(()),
+            Err(_) if body.len() > 16 => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let (mut szx, offset) = match x.block2 {
+        Some(req) => (req.szx().min(x.max_szx), req.offset_usize()),
+        None => (x.max_szx, 0),
+    };
+    if offset > 0 && offset >= body.len() {
+        // RFC 7959 §2.2: a block beyond the end of the representation
+        // cannot be served; answer 4.02 (Bad Option) for the Block2 option.
+        let mut b = Builder::with_capacity(ty, Code::BAD_OPTION, mid);
+        b.token(token.as_bytes());
+        return write_into(&b, out);
+    }
+    loop {
+        let size = szx_size(szx);
+        let end = (offset + size).min(body.len());
+        let more = end < body.len();
+        let mut b = Builder::with_capacity(ty, resp.code, mid);
+        base(&mut b, token, resp, x)?;
+        put(
+            &mut b,
+            block_opt(OptionNumber::BLOCK2, offset / size, more, szx)?,
+        )?;
+        if offset == 0 {
+            let total = u32::try_from(body.len()).map_err(|_| Error::MessageTooLarge)?;
+            put(&mut b, uint_opt(OptionNumber::SIZE2, total))?;
+        }
+        b.payload(&body[offset..end]);
+        match write_into(&b, out) {
+            Ok(()) => return Ok(()),
+            Err(_) if szx > 0 => szx -= 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// FNV-1a over the options that identify a Block1 body's target resource
+/// (RFC 7959 §2.5 matches blocks by endpoint and request URI; RFC 9175 adds
+/// Request-Tag).
+fn resource_key(m: &Message<'_>) -> u32 {
+    let mut h: u32 = 0x811C_9DC5;
+    for o in m.options() {
+        let n = o.number;
+        if n == OptionNumber::URI_HOST
+            || n == OptionNumber::URI_PORT
+            || n == OptionNumber::URI_PATH
+            || n == OptionNumber::URI_QUERY
+            || n == OptionNumber::REQUEST_TAG
+        {
+            for b in n.0.to_be_bytes().iter().chain(o.value) {
+                h ^= u32::from(*b);
+                h = h.wrapping_mul(0x0100_0193);
+            }
+            h ^= 0xFF;
+            h = h.wrapping_mul(0x0100_0193);
+        }
+    }
+    h ^ u32::from(m.code().0)
+}
+
+fn max_age(m: &Message<'_>, default: crate::time::Duration) -> crate::time::Duration {
+    match m.uint_option(OptionNumber::MAX_AGE) {
+        Ok(Some(s)) => crate::time::Duration::from_secs(u64::from(s)),
+        _ => default,
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N, D, M> {
+    /// A new endpoint at time `now`. All randomness comes from
+    /// `config.seed`; nothing is sent until a command asks for it.
+    ///
+    /// ```
+    /// use qos_engine::coap::{Config, Endpoint};
+    /// use qos_engine::Instant;
+    /// let mut ep: Endpoint<u32> = Endpoint::new(Config::default(), Instant::ZERO);
+    /// assert!(ep.poll_timeout().is_none());
+    /// assert!(ep.poll_event().is_none());
+    /// ```
+    pub fn new(config: Config, now: Instant) -> Self {
+        let mut rng = Rng::new(config.seed);
+        let mids = MessageIds::new(&mut rng);
+        Endpoint {
+            config,
+            clock: Monotonic::new(now),
+            rng,
+            mids,
+            gen: 0,
+            seq: 0,
+            exchanges: core::array::from_fn(|_| None),
+            outgoing: core::array::from_fn(|_| None),
+            observers: [None; N],
+            assemblies: [None; N],
+            inbound: core::array::from_fn(|_| None),
+            control: Deque::new(),
+            events: Deque::new(),
+            rx: Vec::new(),
+            rx_valid: false,
+            rx_unpolled: 0,
+            observe_seq: 2,
+            stats: Stats::default(),
+        }
+    }
+
+    // ----- getters ---------------------------------------------------------
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The message of the latest [`Event::Request`] or [`Event::Response`]
+    /// returned by [`poll_event`](Self::poll_event), as a validated codec
+    /// view (options, payload); `None` after the next `handle_datagram`.
+    pub fn message(&self) -> Option<Message<'_>> {
+        if self.rx_valid && self.rx_unpolled == 0 {
+            Message::parse(&self.rx).ok()
+        } else {
+            None
+        }
+    }
+
+    /// Client exchanges in progress (including observations).
+    pub fn exchanges_in_progress(&self) -> usize {
+        self.exchanges.iter().flatten().count()
+    }
+
+    /// Observers registered on the server side.
+    pub fn observer_count(&self) -> usize {
+        self.observers.iter().flatten().count()
+    }
+
+    /// Whether `handle` names a live exchange.
+    pub fn is_alive(&self, handle: Handle) -> bool {
+        self.exchange_index(handle).is_ok()
+    }
+
+    // ----- inputs ----------------------------------------------------------
+
+    /// A datagram from `peer` arrived at `now`.
+    ///
+    /// Every datagram gets the RFC's answer: duplicates are answered from the
+    /// deduplication cache (RFC 7252 §4.5), malformed or unexpected messages
+    /// get a Reset or silence (§4.2, §4.3), unrecognized critical options a
+    /// 4.02 (§5.4.1). Never panics, whatever the bytes.
+    pub fn handle_datagram(&mut self, now: Instant, peer: P, bytes: &[u8]) {
+        let now = self.clock.observe(now);
+        self.stats.received += 1;
+        self.rx_valid = false;
+        if self.rx_unpolled > 0 || self.events.len() + 2 > EVENTS {
+            // The application has not drained the previous events: drop, the
+            // peer retransmits (CON) or the message was best-effort (NON).
+            self.stats.rejected += 1;
+            return;
+        }
+        let msg = match Message::parse(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                match e.reaction() {
+                    Reaction::Reset { message_id } => {
+                        self.send_control(peer, MessageType::Reset, message_id)
+                    }
+                    // RFC 7252 §4.3: rejecting a NON "MAY involve sending a
+                    // matching Reset message": we stay silent.
+                    _ => {}
+                }
+                self.reject(peer, Rejection::Malformed(e.kind));
+                return;
+            }
+        };
+        if bytes.len() > M {
+            if msg.message_type() == MessageType::Confirmable {
+                self.send_control(peer, MessageType::Reset, msg.message_id());
+            }
+            self.reject(peer, Rejection::TooLarge);
+            return;
+        }
+        let code = msg.code();
+        let ty = msg.message_type();
+        match ty {
+            MessageType::Acknowledgement | MessageType::Reset if code.is_request() => {
+                // RFC 7252 §4.2: "Rejecting an Acknowledgement or Reset
+                // message (including the case where the Acknowledgement
+                // carries a request [...]) is effected by silently ignoring it."
+                self.reject(peer, Rejection::Invalid);
+            }
+            MessageType::Reset if !code.is_empty() => self.reject(peer, Rejection::Invalid),
+            MessageType::Reset => self.on_reset(now, peer, msg.message_id()),
+            MessageType::Acknowledgement if code.is_empty() => {
+                self.on_empty_ack(now, peer, msg.message_id())
+            }
+            MessageType::Acknowledgement if code.is_response() => {
+                self.on_piggybacked(now, peer, &msg, bytes)
+            }
+            MessageType::Acknowledgement => self.reject(peer, Rejection::Invalid),
+            MessageType::Confirmable | MessageType::NonConfirmable => {
+                if code.is_empty() {
+                    // RFC 7252 §4.2: an Empty CON is rejected with a Reset
+                    // ("CoAP ping", §4.3); an Empty NON is a format error.
+                    if ty == MessageType::Confirmable {
+                        self.send_control(peer, MessageType::Reset, msg.message_id());
+                    }
+                    self.reject(peer, Rejection::Invalid);
+                } else if code.is_request() {
+                    self.on_request(now, peer, &msg, bytes);
+                } else if code.is_response() {
+                    self.on_separate(now, peer, &msg, bytes);
+                } else {
+                    // Reserved class or signaling code over UDP (§4.2, §4.3).
+                    if ty == MessageType::Confirmable {
+                        self.send_control(peer, MessageType::Reset, msg.message_id());
+                    }
+                    self.reject(peer, Rejection::Invalid);
+                }
+            }
+        }
+    }
+
+    /// Time passed: retransmits, gives up (RFC 7252 §4.2), sends Empty ACKs
+    /// for requests the application has not answered in time (§5.2.2),
+    /// re-registers observations whose Max-Age ran out (RFC 7641 §3.3.1).
+    /// Calling it before [`poll_timeout`](Self::poll_timeout) is a no-op.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clock.observe(now);
+        let params = self.config.params;
+        for i in 0..N {
+            if self.events.is_full() {
+                return;
+            }
+            let Some(ex) = self.exchanges[i].as_mut() else {
+                continue;
+            };
+            match ex.state {
+                ExState::Queued => {}
+                ExState::Sending => {
+                    let Some(r) = ex.retx.as_mut() else { continue };
+                    if r.deadline() > now {
+                        continue;
+                    }
+                    match r.on_timeout(now, &params) {
+                        RetransmitAction::Retransmit => {
+                            ex.tx = true;
+                            self.stats.retransmissions += 1;
+                        }
+                        RetransmitAction::GiveUp => self.fail(i, Failure::Timeout),
+                    }
+                }
+                ExState::Waiting | ExState::UploadPaused => {
+                    if ex.deadline <= now {
+                        self.fail(i, Failure::ResponseTimeout);
+                    }
+                }
+                ExState::Observing => {
+                    if ex.deadline <= now {
+                        // RFC 7641 §3.3.1: "the client MAY [re-register] when
+                        // Max-Age has expired" without a fresher notification.
+                        if self.resend_observe(now, i, 0).is_err() {
+                            self.fail(i, Failure::Internal);
+                        }
+                    }
+                }
+            }
+        }
+        for k in 0..N {
+            if self.events.is_full() {
+                return;
+            }
+            let Some(o) = self.outgoing[k].as_mut() else {
+                continue;
+            };
+            let Some(r) = o.retx.as_mut() else { continue };
+            if r.deadline() > now {
+                continue;
+            }
+            match r.on_timeout(now, &params) {
+                RetransmitAction::Retransmit => {
+                    o.tx = true;
+                    self.stats.retransmissions += 1;
+                }
+                RetransmitAction::GiveUp => {
+                    let o = self.outgoing[k].take();
+                    if let Some(o) = o {
+                        match o.observer {
+                            // RFC 7641 §4.5: an unacknowledged CON notification
+                            // removes the client from the list of observers.
+                            Some(ob) => self.remove_observer(ob, ObserverGone::Timeout),
+                            None => self.push_event(Event::ResponseFailed {
+                                peer: o.peer,
+                                reason: Failure::Timeout,
+                            }),
+                        }
+                    }
+                }
+            }
+        }
+        for e in self.inbound.iter_mut().flatten() {
+            if e.state == InState::Delivered && e.con && e.ack_at <= now {
+                // RFC 7252 §5.2.2: the server "cannot respond immediately":
+                // an Empty ACK now, the response separately later.
+                if write_into(&MessageBuilder::empty_ack(e.mid), &mut e.reply).is_ok() {
+                    e.state = InState::Acked;
+                    e.tx = true;
+                }
+            }
+        }
+        self.promote(now);
+    }
+
+    // ----- outputs ---------------------------------------------------------
+
+    /// The next datagram to send, written into `buf` (give at least `M`
+    /// bytes; a message that does not fit is dropped, as if lost).
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit<P>> {
+        let _ = self.clock.observe(now);
+        while let Some((peer, ty, mid)) = self.control.pop_front() {
+            let b = Builder::with_capacity(ty, Code::EMPTY, mid);
+            if let Ok(len) = b.build(buf) {
+                self.stats.transmitted += 1;
+                return Some(Transmit { peer, len });
+            }
+        }
+        for e in self.inbound.iter_mut().flatten() {
+            if e.tx {
+                e.tx = false;
+                if let Some(t) = copy_out(&e.reply, e.peer, buf) {
+                    self.stats.transmitted += 1;
+                    return Some(t);
+                }
+            }
+        }
+        for ex in self.exchanges.iter_mut().flatten() {
+            if ex.tx {
+                ex.tx = false;
+                if let Some(t) = copy_out(&ex.msg, ex.peer, buf) {
+                    self.stats.transmitted += 1;
+                    return Some(t);
+                }
+            }
+        }
+        for k in 0..N {
+            let Some(o) = self.outgoing[k].as_mut() else {
+                continue;
+            };
+            if o.tx {
+                o.tx = false;
+                let t = copy_out(&o.msg, o.peer, buf);
+                if o.retx.is_none() {
+                    // NON: sent once, nothing to wait for.
+                    self.outgoing[k] = None;
+                }
+                if let Some(t) = t {
+                    self.stats.transmitted += 1;
+                    return Some(t);
+                }
+            }
+        }
+        None
+    }
+
+    /// The next event for the application.
+    pub fn poll_event(&mut self) -> Option<Event<P>> {
+        let ev = self.events.pop_front()?;
+        if matches!(ev, Event::Request { .. } | Event::Response { .. }) {
+            self.rx_unpolled = self.rx_unpolled.saturating_sub(1);
+        }
+        Some(ev)
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next
+    /// (`None`: no timer is armed). May be in the past: call it at once.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let mut t: Option<Instant> = None;
+        let mut at = |x: Instant| t = Some(t.map_or(x, |t| t.min(x)));
+        for ex in self.exchanges.iter().flatten() {
+            match ex.state {
+                ExState::Queued => {}
+                ExState::Sending => {
+                    if let Some(r) = ex.retx {
+                        at(r.deadline());
+                    }
+                }
+                ExState::Waiting | ExState::UploadPaused | ExState::Observing => at(ex.deadline),
+            }
+        }
+        for o in self.outgoing.iter().flatten() {
+            if let Some(r) = o.retx {
+                at(r.deadline());
+            }
+        }
+        for e in self.inbound.iter().flatten() {
+            if e.state == InState::Delivered && e.con {
+                at(e.ack_at);
+            }
+        }
+        t
+    }
+}
+
+fn copy_out<P: Copy>(msg: &[u8], peer: P, buf: &mut [u8]) -> Option<Transmit<P>> {
+    let dst = buf.get_mut(..msg.len())?;
+    dst.copy_from_slice(msg);
+    Some(Transmit {
+        peer,
+        len: msg.len(),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Commands.
+
+impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N, D, M> {
+    /// Sends a request to `peer` (client role). Confirmable requests are
+    /// retransmitted (RFC 7252 §4.2) and fail with [`Failure::Timeout`] no
+    /// later than MAX_TRANSMIT_WAIT; at most NSTART exchanges per peer are
+    /// outstanding (§4.7), others wait their turn. A body larger than a block
+    /// goes block-wise (RFC 7959 Block1); a large response is fetched block by
+    /// block (Block2) and delivered in order.
+    ///
+    /// ```
+    /// use qos_engine::coap::{Config, Endpoint, Request, Event};
+    /// use qos_engine::Instant;
+    /// use coap_codec::{OptionEntry, OptionNumber, OptionValue, Message};
+    /// let mut client: Endpoint<u8> = Endpoint::new(Config::default(), Instant::ZERO);
+    /// let path = [OptionEntry { number: OptionNumber::URI_PATH, value: OptionValue::Bytes(b"hello") }];
+    /// let h = client.request(Instant::ZERO, 7, &Request::get(&path)).unwrap();
+    /// let mut buf = [0u8; 1152];
+    /// let t = client.poll_transmit(Instant::ZERO, &mut buf).unwrap();
+    /// assert_eq!(t.peer, 7);
+    /// let sent = Message::parse(&buf[..t.len]).unwrap();
+    /// assert_eq!(sent.option(OptionNumber::URI_PATH).unwrap().value, b"hello");
+    /// assert!(client.poll_timeout().is_some()); // the retransmission timer
+    /// # let _ = h;
+    /// ```
+    pub fn request(&mut self, now: Instant, peer: P, req: &Request<'_>) -> Result<Handle, Error> {
+        self.start(now, peer, req, false)
+    }
+
+    /// Registers an observation (RFC 7641 §3.1): a GET with Observe = 0.
+    /// Notifications arrive as [`Event::Response`] with `observe` set, only
+    /// ever fresher than the ones before (§3.4). Ends with
+    /// [`deregister`](Self::deregister), [`cancel`](Self::cancel), a non-2.xx
+    /// notification, or a failure.
+    pub fn observe(&mut self, now: Instant, peer: P, req: &Request<'_>) -> Result<Handle, Error> {
+        self.start(now, peer, req, true)
+    }
+
+    /// Forgets a client exchange at once: no more retransmissions, no more
+    /// events. For an observation this is the "reactive" cancellation of
+    /// RFC 7641 §3.6: the next notification is answered with a Reset.
+    pub fn cancel(&mut self, now: Instant, handle: Handle) -> Result<(), Error> {
+        let now = self.clock.observe(now);
+        let i = self.exchange_index(handle)?;
+        self.exchanges[i] = None;
+        self.promote(now);
+        Ok(())
+    }
+
+    /// Deregisters an observation explicitly (RFC 7641 §3.6): a GET with
+    /// Observe = 1 and the registration's token. No event for this handle
+    /// follows; the exchange ends when the server answers (or gives up).
+    pub fn deregister(&mut self, now: Instant, handle: Handle) -> Result<(), Error> {
+        let now = self.clock.observe(now);
+        let i = self.exchange_index(handle)?;
+        let Some(ex) = self.exchanges[i].as_mut() else {
+            return Err(Error::UnknownHandle);
+        };
+        let Some(o) = ex.observe.as_mut() else {
+            return Err(Error::NotObserving);
+        };
+        if !o.established {
+            self.exchanges[i] = None;
+            self.promote(now);
+            return Ok(());
+        }
+        self.resend_observe(now, i, 1)?;
+        if let Some(o) = self.exchanges[i].as_mut().and_then(|e| e.observe.as_mut()) {
+            o.deregistering = true;
+        }
+        Ok(())
+    }
+
+    /// Re-registers an established observation (RFC 7641 §3.3.1): a new GET
+    /// with Observe = 0 and the same token.
+    pub fn reregister(&mut self, now: Instant, handle: Handle) -> Result<(), Error> {
+        let now = self.clock.observe(now);
+        let i = self.exchange_index(handle)?;
+        match self.exchanges[i].as_ref().and_then(|e| e.observe) {
+            Some(o) if o.established && !o.deregistering => self.resend_observe(now, i, 0),
+            _ => Err(Error::NotObserving),
+        }
+    }
+
+    /// Sends the next block of a Block1 upload after
+    /// [`Event::UploadContinue`]; `body` is the whole body given to
+    /// [`request`](Self::request) (the endpoint keeps no copy of it).
+    pub fn continue_upload(
+        &mut self,
+        now: Instant,
+        handle: Handle,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        let now = self.clock.observe(now);
+        let i = self.exchange_index(handle)?;
+        let Some(ex) = self.exchanges[i].as_mut() else {
+            return Err(Error::UnknownHandle);
+        };
+        let Some(mut up) = ex.upload else {
+            return Err(Error::NotUploading);
+        };
+        if ex.state != ExState::UploadPaused || body.len() != up.total {
+            return Err(Error::NotUploading);
+        }
+        let size = szx_size(up.szx);
+        let off = up.acked;
+        let end = (off + size).min(up.total);
+        let more = end < up.total;
+        let extra = [block_opt(OptionNumber::BLOCK1, off / size, more, up.szx)?];
+        let mid = self.mids.next_id();
+        let old = ex.msg.clone();
+        rebuild(
+            &old,
+            &mut ex.msg,
+            mid,
+            &[
+                OptionNumber::BLOCK1,
+                OptionNumber::SIZE1,
+                OptionNumber::BLOCK2,
+                OptionNumber::OBSERVE,
+            ],
+            &extra,
+            &body[off..end],
+        )?;
+        up.sent = end - off;
+        up.more = more;
+        ex.upload = Some(up);
+        ex.mid = mid;
+        self.transmit_exchange(now, i);
+        Ok(())
+    }
+
+    /// Answers a request delivered by [`Event::Request`]. While the request
+    /// is unacknowledged the response is piggybacked in the ACK (RFC 7252
+    /// §5.2.1); after an Empty ACK it is a separate CON (or NON) response
+    /// (§5.2.2); a NON request gets a NON response (§5.2.3). A body larger
+    /// than a block is cut into the block the client asked for (RFC 7959).
+    /// The response is remembered so a duplicate request gets it again
+    /// without reaching the application (RFC 7252 §4.5).
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        id: RequestId,
+        resp: &Response<'_>,
+    ) -> Result<(), Error> {
+        let now = self.clock.observe(now);
+        if !resp.code.is_response() {
+            return Err(Error::InvalidCode);
+        }
+        let i = self.inbound_index(id)?;
+        self.respond_at(now, i, resp, None)
+    }
+
+    /// Acknowledges a Confirmable request now with an Empty ACK; the
+    /// response will be separate (RFC 7252 §5.2.2). A no-op for NON requests.
+    pub fn accept(&mut self, now: Instant, id: RequestId) -> Result<(), Error> {
+        let _ = self.clock.observe(now);
+        let i = self.inbound_index(id)?;
+        if let Some(e) = self.inbound[i].as_mut() {
+            if e.con && e.state == InState::Delivered {
+                write_into(&MessageBuilder::empty_ack(e.mid), &mut e.reply)?;
+                e.state = InState::Acked;
+                e.tx = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers a registration request (GET with Observe = 0) and adds the
+    /// client to the observers of `resource` (an application-chosen tag), or
+    /// updates its entry if it is already there (RFC 7641 §4.1). Returns
+    /// `Ok(false)` — the response sent without Observe, as §4.1 allows — when
+    /// the response is not 2.xx or no observer slot is free.
+    pub fn register_observer(
+        &mut self,
+        now: Instant,
+        id: RequestId,
+        resource: u16,
+        resp: &Response<'_>,
+    ) -> Result<bool, Error> {
+        let now = self.clock.observe(now);
+        if !resp.code.is_response() {
+            return Err(Error::InvalidCode);
+        }
+        let i = self.inbound_index(id)?;
+        let Some((peer, token)) = self.inbound[i].as_ref().map(|e| (e.peer, e.token)) else {
+            return Err(Error::UnknownRequest);
+        };
+        let existing = self
+            .observers
+            .iter()
+            .position(|o| o.is_some_and(|o| o.peer == peer && o.token == token));
+        let slot = existing.or_else(|| self.observers.iter().position(Option::is_none));
+        let (true, Some(slot)) = (resp.code.is_success(), slot) else {
+            self.respond_at(now, i, resp, None)?;
+            return Ok(false);
+        };
+        let seq = self.observe_seq;
+        self.respond_at(now, i, resp, Some(seq))?;
+        self.observe_seq = (seq + 1) & 0xFF_FFFF;
+        let out = existing.and_then(|k| self.observers[k].and_then(|o| o.out));
+        self.observers[slot] = Some(Observer {
+            peer,
+            token,
+            resource,
+            last_mid: 0,
+            last_con: Some(now),
+            out,
+        });
+        Ok(true)
+    }
+
+    /// Sends a notification of `resource`'s new state to every observer
+    /// (RFC 7641 §4.2), with a fresh, increasing Observe value. Notifications
+    /// are NON unless `confirmable`, except that each observer gets a CON at
+    /// least every `Config::observe_con_interval` (§4.5). While a CON
+    /// notification is still unacknowledged, the new state replaces it in
+    /// the retransmission (§4.5.2) instead of a second one being sent. A
+    /// non-2.xx `resp` ends the observations (§4.2). Returns how many
+    /// observers were notified.
+    pub fn notify(
+        &mut self,
+        now: Instant,
+        resource: u16,
+        resp: &Response<'_>,
+        confirmable: bool,
+    ) -> Result<usize, Error> {
+        let now = self.clock.observe(now);
+        if !resp.code.is_response() {
+            return Err(Error::InvalidCode);
+        }
+        let success = resp.code.is_success();
+        let seq = self.observe_seq;
+        self.observe_seq = (seq + 1) & 0xFF_FFFF;
+        let max_szx = self.config.szx();
+        let mut count = 0;
+        for k in 0..N {
+            let Some(mut ob) = self.observers[k] else {
+                continue;
+            };
+            if ob.resource != resource {
+                continue;
+            }
+            let due = ob
+                .last_con
+                .is_none_or(|t| now >= t + self.config.observe_con_interval);
+            let con = confirmable || due;
+            let x = ResponseExtras {
+                block2: None,
+                block1: None,
+                observe: success.then_some(seq),
+                max_szx,
+            };
+            if let Some(slot) = ob.out.filter(|s| self.outgoing[*s].is_some()) {
+                // A CON notification is in flight: the new state takes its
+                // place, with a new Message ID, same retransmission state.
+                let mid = self.mids.next_id();
+                if let Some(o) = self.outgoing[slot].as_mut() {
+                    encode_response(
+                        &mut o.msg,
+                        MessageType::Confirmable,
+                        mid,
+                        &ob.token,
+                        resp,
+                        x,
+                    )?;
+                    o.mid = mid;
+                }
+                ob.last_mid = mid;
+            } else {
+                let Some(slot) = self.outgoing.iter().position(Option::is_none) else {
+                    continue;
+                };
+                let mid = self.mids.next_id();
+                let ty = if con {
+                    MessageType::Confirmable
+                } else {
+                    MessageType::NonConfirmable
+                };
+                let mut msg = Vec::new();
+                encode_response(&mut msg, ty, mid, &ob.token, resp, x)?;
+                let retx =
+                    con.then(|| Retransmission::start(now, &self.config.params, &mut self.rng));
+                self.outgoing[slot] = Some(Outgoing {
+                    peer: ob.peer,
+                    mid,
+                    msg,
+                    retx,
+                    tx: true,
+                    observer: if con && success { Some(k) } else { None },
+                });
+                ob.last_mid = mid;
+                if con {
+                    ob.out = Some(slot);
+                    ob.last_con = Some(now);
+                }
+            }
+            count += 1;
+            self.observers[k] = Some(ob);
+            if !success {
+                if let Some(s) = ob.out {
+                    if let Some(o) = self.outgoing[s].as_mut() {
+                        o.observer = None;
+                    }
+                }
+                self.observers[k] = None;
+                self.push_event(Event::ObserverRemoved {
+                    resource,
+                    peer: ob.peer,
+                    reason: ObserverGone::Ended,
+                });
+            }
+        }
+        Ok(count)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Internals.
+
+impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N, D, M> {
+    fn next_gen(&mut self) -> u32 {
+        self.gen = self.gen.wrapping_add(1);
+        self.gen
+    }
+
+    fn push_event(&mut self, ev: Event<P>) {
+        if self.events.push_back(ev).is_err() {
+            // Inputs check for room before producing events; reaching this
+            // means a bug, not a peer's doing: count it, never panic.
+            self.stats.rejected += 1;
+        }
+    }
+
+    fn reject(&mut self, peer: P, reason: Rejection) {
+        self.stats.rejected += 1;
+        self.push_event(Event::Rejected { peer, reason });
+    }
+
+    fn send_control(&mut self, peer: P, ty: MessageType, mid: u16) {
+        // Best effort: if the queue is full the peer retransmits and gets
+        // its answer then.
+        let _ = self.control.push_back((peer, ty, mid));
+    }
+
+    fn exchange_index(&self, h: Handle) -> Result<usize, Error> {
+        let i = usize::from(h.slot);
+        match self.exchanges.get(i) {
+            Some(Some(ex)) if ex.gen == h.gen => Ok(i),
+            _ => Err(Error::UnknownHandle),
+        }
+    }
+
+    fn inbound_index(&self, id: RequestId) -> Result<usize, Error> {
+        let i = usize::from(id.slot);
+        match self.inbound.get(i) {
+            Some(Some(e)) if e.gen == id.gen && e.state != InState::Done => Ok(i),
+            _ => Err(Error::UnknownRequest),
+        }
+    }
+
+    fn outstanding(&self, peer: P) -> usize {
+        self.exchanges
+            .iter()
+            .flatten()
+            .filter(|e| {
+                e.peer == peer
+                    && matches!(
+                        e.state,
+                        ExState::Sending | ExState::Waiting | ExState::UploadPaused
+                    )
+            })
+            .count()
+    }
+
+    fn token_in_use(&self, peer: P, token: &Token) -> bool {
+        self.exchanges
+            .iter()
+            .flatten()
+            .any(|e| e.peer == peer && e.token == *token)
+    }
+
+    fn start(
+        &mut self,
+        now: Instant,
+        peer: P,
+        req: &Request<'_>,
+        observe: bool,
+    ) -> Result<Handle, Error> {
+        let now = self.clock.observe(now);
+        if !req.method.is_request() {
+            return Err(Error::InvalidCode);
+        }
+        let slot = self
+            .exchanges
+            .iter()
+            .position(Option::is_none)
+            .ok_or(Error::NoCapacity)?;
+        let token = match req.token {
+            Some(t) => {
+                let t = Token::new(t).ok_or(Error::TokenTooLong)?;
+                if self.token_in_use(peer, &t) {
+                    return Err(Error::TokenInUse);
+                }
+                t
+            }
+            None => {
+                let mut rng = self.rng.clone();
+                let mut t = Token::random(&mut rng, self.config.token_len());
+                let mut tries = 0;
+                while self.token_in_use(peer, &t) {
+                    tries += 1;
+                    if tries > 16 {
+                        return Err(Error::TokenInUse);
+                    }
+                    t = Token::random(&mut rng, self.config.token_len());
+                }
+                self.rng = rng;
+                t
+            }
+        };
+        let max = self.config.szx();
+        let szx_pref = req.block_szx.map_or(max, |s| s.min(max));
+        let mut extra: Vec<OptionEntry<'static>, 4> = Vec::new();
+        if observe {
+            let _ = extra.push(uint_opt(OptionNumber::OBSERVE, 0));
+        }
+        if req.block_szx.is_some() && req.payload.is_empty() {
+            // RFC 7959 §2.4 early negotiation: ask for block 0 of this size.
+            let _ = extra.push(block_opt(OptionNumber::BLOCK2, 0, false, szx_pref)?);
+        }
+        let mid = self.mids.peek();
+        let mut msg: Vec<u8, M> = Vec::new();
+        let mut upload = None;
+        let blockwise = req.block_szx.is_some() && req.payload.len() > szx_size(szx_pref);
+        let plain = !blockwise
+            && encode_request(
+                &mut msg,
+                req.confirmable,
+                mid,
+                &token,
+                req.method,
+                req.options,
+                &extra,
+                req.payload,
+            )
+            .is_ok();
+        let mut tag = [0u8; 2];
+        if !plain {
+            if req.payload.is_empty() {
+                return Err(Error::MessageTooLarge);
+            }
+            // RFC 9175 §3.3: concurrent Block1 bodies to the same peer are
+            // told apart by a Request-Tag.
+            if self
+                .exchanges
+                .iter()
+                .flatten()
+                .any(|e| e.peer == peer && e.upload.is_some())
+            {
+                tag = (self.gen as u16).wrapping_add(slot as u16).to_be_bytes();
+                extra
+                    .push(OptionEntry {
+                        number: OptionNumber::REQUEST_TAG,
+                        value: OptionValue::Bytes(&[]),
+                    })
+                    .map_err(|_| Error::MessageTooLarge)?;
+            }
+            let total = req.payload.len();
+            let total32 = u32::try_from(total).map_err(|_| Error::MessageTooLarge)?;
+            let mut szx = szx_pref;
+            loop {
+                let size = szx_size(szx);
+                let end = size.min(total);
+                let more = end < total;
+                let mut all: Vec<OptionEntry<'_>, 6> = Vec::new();
+                for e in &extra {
+                    let e = if e.number == OptionNumber::REQUEST_TAG {
+                        OptionEntry {
+                            number: OptionNumber::REQUEST_TAG,
+                            value: OptionValue::Bytes(&tag),
+                        }
+                    } else {
+                        *e
+                    };
+                    let _ = all.push(e);
+                }
+                let _ = all.push(block_opt(OptionNumber::BLOCK1, 0, more, szx)?);
+                let _ = all.push(uint_opt(OptionNumber::SIZE1, total32));
+                match encode_request(
+                    &mut msg,
+                    req.confirmable,
+                    mid,
+                    &token,
+                    req.method,
+                    req.options,
+                    &all,
+                    &req.payload[..end],
+                ) {
+                    Ok(()) => {
+                        upload = Some(Upload {
+                            acked: 0,
+                            sent: end,
+                            szx,
+                            total,
+                            more,
+                        });
+                        break;
+                    }
+                    Err(_) if szx > 0 => szx -= 1,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let _ = self.mids.next_id();
+        let gen = self.next_gen();
+        self.seq += 1;
+        self.exchanges[slot] = Some(Exchange {
+            gen,
+            seq: self.seq,
+            peer,
+            token,
+            confirmable: req.confirmable,
+            state: ExState::Queued,
+            mid,
+            msg,
+            retx: None,
+            tx: false,
+            deadline: now,
+            block2_num: 0,
+            upload,
+            observe: observe.then_some(ObserveClient {
+                fresh: Freshness::new(),
+                established: false,
+                deregistering: false,
+            }),
+        });
+        self.promote(now);
+        Ok(Handle {
+            slot: slot as u16,
+            gen,
+        })
+    }
+
+    /// Starts queued exchanges while their peer has NSTART room (RFC 7252
+    /// §4.7: "An endpoint SHOULD NOT have more than NSTART outstanding
+    /// interactions with a given peer"), oldest first.
+    fn promote(&mut self, now: Instant) {
+        let nstart = usize::from(self.config.params.nstart.max(1));
+        loop {
+            let next = self
+                .exchanges
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.as_ref().map(|e| (i, e)))
+                .filter(|(_, e)| e.state == ExState::Queued)
+                .filter(|(_, e)| self.outstanding(e.peer) < nstart)
+                .min_by_key(|(_, e)| e.seq)
+                .map(|(i, _)| i);
+            let Some(i) = next else { return };
+            self.transmit_exchange(now, i);
+        }
+    }
+
+    /// Sends (or re-sends, after the message changed) an exchange's message.
+    fn transmit_exchange(&mut self, now: Instant, i: usize) {
+        let params = self.config.params;
+        let timeout = self.config.response_timeout;
+        let Some(ex) = self.exchanges[i].as_mut() else {
+            return;
+        };
+        ex.tx = true;
+        if ex.confirmable {
+            ex.state = ExState::Sending;
+            ex.retx = Some(Retransmission::start(now, &params, &mut self.rng));
+        } else {
+            ex.state = ExState::Waiting;
+            ex.retx = None;
+            ex.deadline = now + timeout;
+        }
+    }
+
+    fn fail(&mut self, i: usize, reason: Failure) {
+        if let Some(ex) = self.exchanges[i].take() {
+            self.stats.failures += 1;
+            let deregistering = ex.observe.is_some_and(|o| o.deregistering);
+            if !deregistering {
+                self.push_event(Event::Failed {
+                    handle: Handle {
+                        slot: i as u16,
+                        gen: ex.gen,
+                    },
+                    reason,
+                });
+            }
+        }
+        let now = self.clock.get();
+        self.promote(now);
+    }
+
+    fn finish(&mut self, i: usize) {
+        self.exchanges[i] = None;
+        let now = self.clock.get();
+        self.promote(now);
+    }
+
+    /// Sends the observation's GET again with Observe = `value` (0:
+    /// re-register, 1: deregister) and a new Message ID.
+    fn resend_observe(&mut self, now: Instant, i: usize, value: u32) -> Result<(), Error> {
+        let mid = self.mids.peek();
+        let Some(ex) = self.exchanges[i].as_mut() else {
+            return Err(Error::UnknownHandle);
+        };
+        let old = ex.msg.clone();
+        rebuild(
+            &old,
+            &mut ex.msg,
+            mid,
+            &[
+                OptionNumber::OBSERVE,
+                OptionNumber::BLOCK2,
+                OptionNumber::BLOCK1,
+                OptionNumber::SIZE1,
+            ],
+            &[uint_opt(OptionNumber::OBSERVE, value)],
+            &[],
+        )?;
+        let _ = self.mids.next_id();
+        ex.mid = mid;
+        ex.block2_num = 0;
+        self.transmit_exchange(now, i);
+        Ok(())
+    }
+
+    fn deliver(&mut self, bytes: &[u8], ev: Event<P>) {
+        self.rx.clear();
+        if self.rx.extend_from_slice(bytes).is_ok() {
+            self.rx_valid = true;
+            self.rx_unpolled += 1;
+        }
+        match ev {
+            Event::Request { .. } => self.stats.requests_delivered += 1,
+            Event::Response { .. } => self.stats.responses_delivered += 1,
+            _ => {}
+        }
+        self.push_event(ev);
+    }
+
+    // ----- inbound deduplication (RFC 7252 §4.5) ---------------------------
+
+    fn find_inbound(&self, now: Instant, peer: P, mid: u16) -> Option<usize> {
+        self.inbound.iter().position(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.peer == peer && e.mid == mid && e.expires > now)
+        })
+    }
+
+    /// A slot for a new deduplication entry: a free or expired one, else the
+    /// oldest answered one (counted as an eviction).
+    fn alloc_inbound(
+        &mut self,
+        now: Instant,
+        peer: P,
+        mid: u16,
+        con: bool,
+        token: Token,
+    ) -> Option<usize> {
+        let free = self
+            .inbound
+            .iter()
+            .position(|e| e.as_ref().is_none_or(|e| e.expires <= now && !e.tx));
+        let slot = match free {
+            Some(s) => s,
+            None => {
+                let s = self
+                    .inbound
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| e.as_ref().map(|e| (i, e)))
+                    .filter(|(_, e)| e.state == InState::Done && !e.tx)
+                    .min_by_key(|(_, e)| e.created)
+                    .map(|(i, _)| i)?;
+                self.stats.dedup_evictions += 1;
+                s
+            }
+        };
+        let lifetime = if con {
+            self.config.params.exchange_lifetime()
+        } else {
+            self.config.params.non_lifetime()
+        };
+        let gen = self.next_gen();
+        self.inbound[slot] = Some(Inbound {
+            gen,
+            peer,
+            mid,
+            con,
+            created: now,
+            expires: now + lifetime,
+            state: InState::Delivered,
+            ack_at: now + self.config.piggyback_window,
+            token,
+            block2: None,
+            block1: None,
+            reply: Vec::new(),
+            tx: false,
+        });
+        Some(slot)
+    }
+
+    /// A duplicate: "The recipient SHOULD acknowledge each duplicate copy of
+    /// a Confirmable message using the same Acknowledgement or Reset message
+    /// but SHOULD process any request or response in the message only once"
+    /// (RFC 7252 §4.5); a duplicate NON is dropped.
+    fn on_duplicate(&mut self, k: usize) {
+        self.stats.duplicates += 1;
+        let Some(e) = self.inbound[k].as_mut() else {
+            return;
+        };
+        if !e.con {
+            return;
+        }
+        match e.state {
+            InState::Delivered => {
+                // Still with the application: acknowledge now, respond later.
+                if write_into(&MessageBuilder::empty_ack(e.mid), &mut e.reply).is_ok() {
+                    e.state = InState::Acked;
+                    e.tx = true;
+                }
+            }
+            InState::Acked | InState::Done => e.tx = !e.reply.is_empty(),
+        }
+    }
+
+    fn respond_at(
+        &mut self,
+        now: Instant,
+        i: usize,
+        resp: &Response<'_>,
+        observe: Option<u32>,
+    ) -> Result<(), Error> {
+        let max_szx = self.config.szx();
+        let Some(e) = self.inbound[i].as_mut() else {
+            return Err(Error::UnknownRequest);
+        };
+        let x = ResponseExtras {
+            block2: e.block2,
+            block1: e.block1,
+            observe,
+            max_szx,
+        };
+        match e.state {
+            InState::Done => Err(Error::UnknownRequest),
+            InState::Delivered => {
+                if e.con {
+                    encode_response(
+                        &mut e.reply,
+                        MessageType::Acknowledgement,
+                        e.mid,
+                        &e.token,
+                        resp,
+                        x,
+                    )?;
+                } else {
+                    let mid = self.mids.peek();
+                    encode_response(
+                        &mut e.reply,
+                        MessageType::NonConfirmable,
+                        mid,
+                        &e.token,
+                        resp,
+                        x,
+                    )?;
+                    let _ = self.mids.next_id();
+                }
+                e.tx = true;
+                e.state = InState::Done;
+                Ok(())
+            }
+            InState::Acked => {
+                let slot = self
+                    .outgoing
+                    .iter()
+                    .position(Option::is_none)
+                    .ok_or(Error::NoCapacity)?;
+                let ty = if resp.confirmable {
+                    MessageType::Confirmable
+                } else {
+                    MessageType::NonConfirmable
+                };
+                let mid = self.mids.peek();
+                let mut msg = Vec::new();
+                encode_response(&mut msg, ty, mid, &e.token, resp, x)?;
+                let _ = self.mids.next_id();
+                e.state = InState::Done;
+                let peer = e.peer;
+                let retx = resp
+                    .confirmable
+                    .then(|| Retransmission::start(now, &self.config.params, &mut self.rng));
+                self.outgoing[slot] = Some(Outgoing {
+                    peer,
+                    mid,
+                    msg,
+                    retx,
+                    tx: true,
+                    observer: None,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Answers a request ourselves (4.02, 4.08, 4.13, 2.31…): piggybacked
+    /// for CON, NON for NON; the application never sees it.
+    fn auto_reply(&mut self, i: usize, resp: &Response<'_>, block1: Option<Block>) {
+        if let Some(e) = self.inbound[i].as_mut() {
+            e.block1 = block1;
+            e.block2 = None;
+        }
+        let now = self.clock.get();
+        if self.respond_at(now, i, resp, None).is_err() {
+            // Could not encode even a bare error: forget the entry so the
+            // client's retransmission is processed afresh.
+            self.inbound[i] = None;
+        }
+    }
+
+    // ----- server role -----------------------------------------------------
+
+    fn on_request(&mut self, now: Instant, peer: P, msg: &Message<'_>, bytes: &[u8]) {
+        let con = msg.message_type() == MessageType::Confirmable;
+        let mid = msg.message_id();
+        if let Some(k) = self.find_inbound(now, peer, mid) {
+            self.on_duplicate(k);
+            return;
+        }
+        let Some(token) = Token::new(msg.token()) else {
+            self.reject(peer, Rejection::Invalid);
+            return;
+        };
+        let Some(i) = self.alloc_inbound(now, peer, mid, con, token) else {
+            self.reject(peer, Rejection::Busy);
+            return;
+        };
+        // RFC 7252 §5.4.1: "Unrecognized options of class 'critical' that
+        // occur in a Confirmable request MUST cause the return of a 4.02 (Bad
+        // Option) response." In a NON request: rejected (silently).
+        if let Some(bad) = msg.unrecognized_critical(|n| n.info().is_some()) {
+            if con {
+                self.auto_reply(i, &Response::new(Code::BAD_OPTION, b""), None);
+            } else if let Some(e) = self.inbound[i].as_mut() {
+                e.state = InState::Done;
+            }
+            self.reject(peer, Rejection::UnrecognizedCriticalOption(bad.0));
+            return;
+        }
+        let (block1, block2, observe) = match (msg.block1(), msg.block2(), msg.observe()) {
+            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+            _ => {
+                // RFC 7959 §2.2: an invalid Block value (SZX 7, too long) is
+                // "4.00 (Bad Request)".
+                if con {
+                    self.auto_reply(i, &Response::new(Code::BAD_REQUEST, b""), None);
+                } else if let Some(e) = self.inbound[i].as_mut() {
+                    e.state = InState::Done;
+                }
+                self.reject(peer, Rejection::Invalid);
+                return;
+            }
+        };
+        if let Some(e) = self.inbound[i].as_mut() {
+            e.block2 = block2;
+        }
+        if observe == Some(1) {
+            // RFC 7641 §3.6: a GET with Observe = 1 deregisters.
+            if let Some(k) = self
+                .observers
+                .iter()
+                .position(|o| o.is_some_and(|o| o.peer == peer && o.token == token))
+            {
+                self.remove_observer(k, ObserverGone::Deregistered);
+            }
+        }
+        let mut part = None;
+        if let Some(b1) = block1 {
+            match self.assemble(now, peer, msg, b1) {
+                Ok(p) => part = Some(p),
+                Err(code) => {
+                    let max = self.config.max_body;
+                    let size1 = [uint_opt(OptionNumber::SIZE1, max)];
+                    let mut r = Response::new(code, b"");
+                    if code == Code::REQUEST_ENTITY_TOO_LARGE {
+                        // RFC 7959 §2.9.3: 4.13 "SHOULD" carry Size1 with
+                        // the largest body the server is able to accept.
+                        r = r.options(&size1);
+                    }
+                    self.auto_reply(i, &r, None);
+                    return;
+                }
+            }
+            if let Some(e) = self.inbound[i].as_mut() {
+                e.block1 = Some(b1);
+            }
+            if b1.more() {
+                // RFC 7959 §2.3: intermediate blocks are answered 2.31
+                // (Continue) with the Block1 option echoed.
+                self.auto_reply(i, &Response::new(Code::CONTINUE, b""), Some(b1));
+                let (id_gen, id_slot) = self.inbound[i]
+                    .as_ref()
+                    .map_or((0, 0), |e| (e.gen, i as u16));
+                self.deliver(
+                    bytes,
+                    Event::Request {
+                        id: RequestId {
+                            slot: id_slot,
+                            gen: id_gen,
+                        },
+                        peer,
+                        method: msg.code(),
+                        block1: part,
+                        block2: None,
+                        observe,
+                    },
+                );
+                return;
+            }
+        }
+        let gen = self.inbound[i].as_ref().map_or(0, |e| e.gen);
+        self.deliver(
+            bytes,
+            Event::Request {
+                id: RequestId {
+                    slot: i as u16,
+                    gen,
+                },
+                peer,
+                method: msg.code(),
+                block1: part,
+                block2,
+                observe,
+            },
+        );
+    }
+
+    /// Block1 reassembly bookkeeping (RFC 7959 §2.3, §2.9): blocks must come
+    /// in order from offset 0; the body must fit `Config::max_body`.
+    fn assemble(
+        &mut self,
+        now: Instant,
+        peer: P,
+        msg: &Message<'_>,
+        b1: Block,
+    ) -> Result<BodyPart, Code> {
+        let key = resource_key(msg);
+        let max = self.config.max_body as usize;
+        let size1 = msg.uint_option(OptionNumber::SIZE1).ok().flatten();
+        if size1.is_some_and(|s| s as usize > max) {
+            return Err(Code::REQUEST_ENTITY_TOO_LARGE);
+        }
+        let offset = b1.offset_usize();
+        let len = msg.payload().len();
+        if offset.saturating_add(len) > max {
+            return Err(Code::REQUEST_ENTITY_TOO_LARGE);
+        }
+        // "M set: the payload size MUST equal the block size" (RFC 7959 §2.2).
+        if b1.more() && len != b1.size_usize() {
+            return Err(Code::BAD_REQUEST);
+        }
+        let found = self
+            .assemblies
+            .iter()
+            .position(|a| a.is_some_and(|a| a.peer == peer && a.key == key && a.expires > now));
+        let slot = if offset == 0 {
+            match found.or_else(|| {
+                self.assemblies
+                    .iter()
+                    .position(|a| a.is_none_or(|a| a.expires <= now))
+            }) {
+                Some(s) => s,
+                None => return Err(Code::SERVICE_UNAVAILABLE),
+            }
+        } else {
+            match found {
+                Some(s) if self.assemblies[s].is_some_and(|a| a.next == offset) => s,
+                // RFC 7959 §2.9.2: "4.08 (Request Entity Incomplete) [...] the
+                // server has not received the blocks of the request body that
+                // it needs to proceed."
+                _ => return Err(Code::REQUEST_ENTITY_INCOMPLETE),
+            }
+        };
+        self.assemblies[slot] = if b1.more() {
+            Some(Assembly {
+                peer,
+                key,
+                next: offset + len,
+                expires: now + self.config.params.exchange_lifetime(),
+            })
+        } else {
+            None
+        };
+        Ok(BodyPart {
+            offset,
+            more: b1.more(),
+            total: size1,
+        })
+    }
+
+    fn remove_observer(&mut self, k: usize, reason: ObserverGone) {
+        let Some(ob) = self.observers[k].take() else {
+            return;
+        };
+        if let Some(s) = ob.out {
+            if self.outgoing[s]
+                .as_ref()
+                .is_some_and(|o| o.observer == Some(k))
+            {
+                self.outgoing[s] = None;
+            }
+        }
+        self.push_event(Event::ObserverRemoved {
+            resource: ob.resource,
+            peer: ob.peer,
+            reason,
+        });
+    }
+
+    // ----- client role and message-layer matching ---------------------------
+
+    fn on_reset(&mut self, _now: Instant, peer: P, mid: u16) {
+        // RFC 7252 §4.2: a Reset cancels the Confirmable message it matches.
+        if let Some(i) = self.exchanges.iter().position(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.peer == peer && e.mid == mid && e.state == ExState::Sending)
+        }) {
+            self.fail(i, Failure::Reset);
+            return;
+        }
+        if let Some(k) = self
+            .outgoing
+            .iter()
+            .position(|o| o.as_ref().is_some_and(|o| o.peer == peer && o.mid == mid))
+        {
+            if let Some(o) = self.outgoing[k].take() {
+                match o.observer {
+                    Some(ob) => self.remove_observer(ob, ObserverGone::Reset),
+                    None => self.push_event(Event::ResponseFailed {
+                        peer,
+                        reason: Failure::Reset,
+                    }),
+                }
+            }
+            return;
+        }
+        // RFC 7641 §3.6: a Reset in reply to a (NON) notification removes
+        // the observer.
+        if let Some(k) = self
+            .observers
+            .iter()
+            .position(|o| o.is_some_and(|o| o.peer == peer && o.last_mid == mid))
+        {
+            self.remove_observer(k, ObserverGone::Reset);
+            return;
+        }
+        // An unexpected Reset is silently ignored (RFC 7252 §4.2).
+    }
+
+    fn on_empty_ack(&mut self, now: Instant, peer: P, mid: u16) {
+        if let Some(i) = self.exchanges.iter().position(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.peer == peer && e.mid == mid && e.state == ExState::Sending)
+        }) {
+            let timeout = self.config.response_timeout;
+            if let Some(ex) = self.exchanges[i].as_mut() {
+                // RFC 7252 §5.2.2: the response comes separately; stop
+                // retransmitting and wait for it.
+                ex.retx = None;
+                ex.state = ExState::Waiting;
+                ex.deadline = now + timeout;
+            }
+            return;
+        }
+        if let Some(k) = self.outgoing.iter().position(|o| {
+            o.as_ref()
+                .is_some_and(|o| o.peer == peer && o.mid == mid && o.retx.is_some())
+        }) {
+            if let Some(o) = self.outgoing[k].take() {
+                if let Some(ob) = o.observer.and_then(|ob| self.observers[ob].as_mut()) {
+                    ob.out = None;
+                }
+            }
+        }
+        // Otherwise an unexpected ACK: silently ignored (RFC 7252 §4.2).
+    }
+
+    fn on_piggybacked(&mut self, now: Instant, peer: P, msg: &Message<'_>, bytes: &[u8]) {
+        let mid = msg.message_id();
+        let Some(i) = self.exchanges.iter().position(|e| {
+            e.as_ref().is_some_and(|e| {
+                e.peer == peer
+                    && e.mid == mid
+                    && e.state == ExState::Sending
+                    && e.token.as_bytes() == msg.token()
+            })
+        }) else {
+            self.reject(peer, Rejection::Unexpected);
+            return;
+        };
+        if let Some(bad) = msg.unrecognized_critical(|n| n.info().is_some()) {
+            // RFC 7252 §5.4.1: in a piggybacked response an unrecognized
+            // critical option rejects the response (an ACK is rejected by
+            // ignoring it, §4.2).
+            self.reject(peer, Rejection::UnrecognizedCriticalOption(bad.0));
+            self.fail(i, Failure::BadResponse);
+            return;
+        }
+        self.on_response(now, i, peer, msg, bytes);
+    }
+
+    fn on_separate(&mut self, now: Instant, peer: P, msg: &Message<'_>, bytes: &[u8]) {
+        let con = msg.message_type() == MessageType::Confirmable;
+        let mid = msg.message_id();
+        if let Some(k) = self.find_inbound(now, peer, mid) {
+            self.on_duplicate(k);
+            return;
+        }
+        let i = self.exchanges.iter().position(|e| {
+            e.as_ref().is_some_and(|e| {
+                e.peer == peer && e.state != ExState::Queued && e.token.as_bytes() == msg.token()
+            })
+        });
+        let Some(i) = i else {
+            // RFC 7252 §4.2/§4.3: no context for this response: reject it
+            // with a Reset (for an unwanted notification that is how the
+            // server learns to stop, RFC 7641 §3.6).
+            self.send_control(peer, MessageType::Reset, mid);
+            self.reject(peer, Rejection::Unexpected);
+            return;
+        };
+        if let Some(bad) = msg.unrecognized_critical(|n| n.info().is_some()) {
+            self.send_control(peer, MessageType::Reset, mid);
+            self.reject(peer, Rejection::UnrecognizedCriticalOption(bad.0));
+            self.fail(i, Failure::BadResponse);
+            return;
+        }
+        let Some(k) = self.alloc_inbound(now, peer, mid, con, Token::EMPTY) else {
+            self.reject(peer, Rejection::Busy);
+            return;
+        };
+        if let Some(e) = self.inbound[k].as_mut() {
+            e.state = InState::Done;
+            if con && write_into(&MessageBuilder::empty_ack(mid), &mut e.reply).is_ok() {
+                e.tx = true;
+            }
+        }
+        self.on_response(now, i, peer, msg, bytes);
+    }
+
+    /// A response matched exchange `i` (by Message ID for a piggybacked one,
+    /// by token and peer for a separate one — RFC 7252 §5.3.2).
+    fn on_response(&mut self, now: Instant, i: usize, peer: P, msg: &Message<'_>, bytes: &[u8]) {
+        let code = msg.code();
+        let obs = msg.observe().ok().flatten();
+        let Ok(b2) = msg.block2() else {
+            self.fail(i, Failure::BadResponse);
+            return;
+        };
+        let b1 = msg.block1().ok().flatten();
+        let size2 = msg.uint_option(OptionNumber::SIZE2).ok().flatten();
+        let margin = self.config.reregister_margin;
+        let default_age = self.config.default_max_age;
+        let response_timeout = self.config.response_timeout;
+        let Some(ex) = self.exchanges[i].as_mut() else {
+            return;
+        };
+        let handle = Handle {
+            slot: i as u16,
+            gen: ex.gen,
+        };
+        // Any response ends the retransmission of the request (a separate
+        // response before the ACK acknowledges it implicitly, §5.2.2).
+        ex.retx = None;
+        let in_flight = matches!(ex.state, ExState::Sending | ExState::Waiting);
+
+        if let Some(mut o) = ex.observe {
+            if o.deregistering {
+                // RFC 7641 §3.6: nothing is delivered after deregistration;
+                // the final response (without Observe) ends the exchange.
+                if obs.is_none() || in_flight {
+                    self.finish(i);
+                }
+                return;
+            }
+            if o.established || (obs.is_some() && code.is_success()) {
+                let Some(v) = obs else {
+                    // RFC 7641 §3.2: a response without Observe ends it.
+                    self.deliver(
+                        bytes,
+                        Event::Response {
+                            handle,
+                            peer,
+                            code,
+                            part: None,
+                            observe: None,
+                            last: true,
+                        },
+                    );
+                    self.finish(i);
+                    return;
+                };
+                if in_flight {
+                    ex.state = ExState::Observing;
+                }
+                if !o.fresh.accept(v, now) {
+                    // RFC 7641 §3.4: not fresher than one already delivered.
+                    ex.observe = Some(o);
+                    if ex.state == ExState::Observing && in_flight {
+                        ex.deadline = now + max_age(msg, default_age) + margin;
+                    }
+                    self.stats.stale_notifications += 1;
+                    return;
+                }
+                o.established = true;
+                ex.observe = Some(o);
+                ex.state = ExState::Observing;
+                ex.deadline = now + max_age(msg, default_age) + margin;
+                let last = !code.is_success();
+                let part = b2.map(|b| BodyPart {
+                    offset: b.offset_usize(),
+                    more: b.more(),
+                    total: size2,
+                });
+                self.deliver(
+                    bytes,
+                    Event::Response {
+                        handle,
+                        peer,
+                        code,
+                        part,
+                        observe: Some(v),
+                        last,
+                    },
+                );
+                if last {
+                    // RFC 7641 §3.2: a non-2.xx notification ends it.
+                    self.finish(i);
+                }
+                return;
+            }
+            // The server did not accept the registration: a plain response.
+            ex.observe = None;
+        }
+        if !in_flight && ex.state != ExState::UploadPaused {
+            // Observing exchanges were handled above; anything else here is
+            // a stale duplicate.
+            return;
+        }
+
+        if let Some(mut up) = ex.upload {
+            if code == Code::CONTINUE && up.more {
+                // RFC 7959 §2.3: 2.31 acknowledges the block; the echoed
+                // Block1 may carry a smaller SZX the server prefers (§2.4).
+                let acked = match b1 {
+                    Some(e) => (e.offset_usize() + e.size_usize()).min(up.acked + up.sent),
+                    None => up.acked + up.sent,
+                };
+                if acked <= up.acked {
+                    self.fail(i, Failure::BadResponse);
+                    return;
+                }
+                up.acked = acked;
+                if let Some(e) = b1 {
+                    up.szx = up.szx.min(e.szx());
+                }
+                ex.upload = Some(up);
+                ex.state = ExState::UploadPaused;
+                ex.deadline = now + response_timeout;
+                self.push_event(Event::UploadContinue {
+                    handle,
+                    offset: acked,
+                });
+                return;
+            }
+            ex.upload = None;
+        }
+
+        if let Some(b) = b2 {
+            if b.num() != ex.block2_num {
+                // Not the block we asked for: a late duplicate (RFC 7959 §2.4).
+                return;
+            }
+            let part = BodyPart {
+                offset: b.offset_usize(),
+                more: b.more(),
+                total: size2,
+            };
+            if b.more() {
+                // RFC 7959 §2.4: ask for the next block, at the server's size.
+                let next = b.offset_usize() / szx_size(b.szx()) + 1;
+                let mid = self.mids.peek();
+                let old = ex.msg.clone();
+                let extra = match block_opt(OptionNumber::BLOCK2, next, false, b.szx()) {
+                    Ok(e) => e,
+                    Err(_) => {
+                        self.fail(i, Failure::BadResponse);
+                        return;
+                    }
+                };
+                let r = rebuild(
+                    &old,
+                    &mut ex.msg,
+                    mid,
+                    &[
+                        OptionNumber::BLOCK1,
+                        OptionNumber::SIZE1,
+                        OptionNumber::BLOCK2,
+                        OptionNumber::OBSERVE,
+                        OptionNumber::REQUEST_TAG,
+                    ],
+                    &[extra],
+                    &[],
+                );
+                if r.is_err() {
+                    self.fail(i, Failure::Internal);
+                    return;
+                }
+                let _ = self.mids.next_id();
+                ex.mid = mid;
+                ex.block2_num = next as u32;
+                self.deliver(
+                    bytes,
+                    Event::Response {
+                        handle,
+                        peer,
+                        code,
+                        part: Some(part),
+                        observe: None,
+                        last: false,
+                    },
+                );
+                self.transmit_exchange(now, i);
+                return;
+            }
+            self.deliver(
+                bytes,
+                Event::Response {
+                    handle,
+                    peer,
+                    code,
+                    part: Some(part),
+                    observe: None,
+                    last: true,
+                },
+            );
+            self.finish(i);
+            return;
+        }
+        self.deliver(
+            bytes,
+            Event::Response {
+                handle,
+                peer,
+                code,
+                part: None,
+                observe: None,
+                last: true,
+            },
+        );
+        self.finish(i);
+    }
+}
