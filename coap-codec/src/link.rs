@@ -90,7 +90,7 @@ pub struct Attrs<'a> {
 impl<'a> Iterator for Attrs<'a> {
     type Item = Attr<'a>;
     fn next(&mut self) -> Option<Attr<'a>> {
-        let r = self.rest.strip_prefix(';')?;
+        let r = self.rest.trim_start().strip_prefix(';')?;
         let (attr, used) = param(r).ok()?;
         self.rest = r.get(used..)?;
         Some(attr)

@@ -296,7 +296,7 @@ macro_rules! option_accessors {
 
             /// The first option with number `n`.
             pub fn option(&self, n: OptionNumber) -> Option<OptionRef<'a>> {
-                self.options().find(n)
+                self.options().find_number(n)
             }
 
             /// Every option with number `n`, in order (e.g. each Uri-Path segment).

@@ -282,7 +282,7 @@ impl<'a> Options<'a> {
     }
 
     /// The first option with number `n` among those not yet iterated.
-    pub fn find(mut self, n: OptionNumber) -> Option<OptionRef<'a>> {
+    pub fn find_number(mut self, n: OptionNumber) -> Option<OptionRef<'a>> {
         for o in self.by_ref() {
             if o.number == n {
                 return Some(o);

@@ -17,7 +17,7 @@ pub enum UriError {
     NotAbsolute,
     /// Step 3: the scheme is not coap, coaps (or an RFC 8323 variant).
     UnsupportedScheme,
-    /// Step 4: "If |url| has a <fragment> component, then fail".
+    /// Step 4: "If |url| has a `<fragment>` component, then fail".
     Fragment,
     /// The port is not a decimal number 0–65535.
     BadPort,
@@ -468,7 +468,7 @@ pub fn write_uri(
 ) -> fmt::Result {
     w.write_str(scheme.as_str())?;
     w.write_str("://")?;
-    let host_opt = options.clone().find(OptionNumber::URI_HOST);
+    let host_opt = options.clone().find_number(OptionNumber::URI_HOST);
     match host_opt {
         // Step 2: non-ASCII characters replaced by their percent-encoding.
         Some(h) => write_escaped(w, h.value, |b| {
@@ -476,7 +476,7 @@ pub fn write_uri(
         })?,
         None => w.write_str(host)?,
     }
-    let port = match options.clone().find(OptionNumber::URI_PORT) {
+    let port = match options.clone().find_number(OptionNumber::URI_PORT) {
         Some(p) => u16::try_from(p.uint().unwrap_or(u32::from(port))).unwrap_or(port),
         None => port,
     };

@@ -265,6 +265,18 @@ fn rfc7252_3_1_deltas_accumulate_across_options_in_number_order() {
 }
 
 #[test]
+fn options_iterator_supports_ordinary_iterator_adapters() {
+    let m = Message::parse(&FIG16_REQ).unwrap();
+    let by_closure = m.options().find(|o| o.number == OptionNumber::URI_PATH);
+    assert_eq!(by_closure, m.options().find_number(OptionNumber::URI_PATH));
+    assert_eq!(m.options().find_number(OptionNumber::ETAG), None);
+    assert_eq!(
+        m.option(OptionNumber::URI_PATH).map(|o| o.value),
+        Some(TEMPERATURE)
+    );
+}
+
+#[test]
 fn rfc7252_3_version_other_than_1_is_silently_ignored() {
     for b0 in [0x00u8, 0x80, 0xc0] {
         let e = Message::parse(&[b0, 0x01, 0x12, 0x34]).unwrap_err();

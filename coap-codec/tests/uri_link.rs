@@ -207,6 +207,16 @@ fn rfc6690_5_example_well_known_core_parses() {
 }
 
 #[test]
+fn rfc6690_whitespace_around_separators_is_tolerated_and_attributes_still_read() {
+    let doc = "</a> ;ct=0 ; obs , </b>";
+    let links: Vec<_> = Links::new(doc).collect::<Result<_, _>>().unwrap();
+    assert_eq!(links.len(), 2);
+    let attrs: Vec<_> = links[0].attrs().map(|a| (a.name, a.value)).collect();
+    assert_eq!(attrs, [("ct", Some("0")), ("obs", None)]);
+    assert_eq!(links[1].target(), "/b");
+}
+
+#[test]
 fn rfc6690_2_malformed_documents_yield_one_error_then_stop() {
     for (doc, err) in [
         ("/no-brackets", LinkError::ExpectedTarget),
