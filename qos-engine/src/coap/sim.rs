@@ -141,6 +141,7 @@ pub struct Pair<const N: usize = 4, const D: usize = 16, const M: usize = 1152> 
     observable: BTreeMap<String, u16>,
     uploads_rx: BTreeMap<String, Vec<u8>>,
     uploads_tx: BTreeMap<Handle, Vec<u8>>,
+    echo: Vec<u8>,
     downloads: BTreeMap<Handle, Vec<u8>>,
     outcomes: BTreeMap<Handle, Outcome>,
     /// Requests delivered to the server application, in order.
@@ -192,6 +193,7 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
             observable: BTreeMap::new(),
             uploads_rx: BTreeMap::new(),
             uploads_tx: BTreeMap::new(),
+            echo: Vec::new(),
             downloads: BTreeMap::new(),
             outcomes: BTreeMap::new(),
             delivered: Vec::new(),
@@ -519,6 +521,12 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
             None => payload,
         };
         let block2_followup = matches!(ev, Event::Request { block2: Some(b), .. } if b.num() > 0);
+        let body = if block2_followup && method == Code::POST && path == "echo" {
+            // The rest of a two-way transfer's response (RFC 7959 §3.3).
+            self.echo.clone()
+        } else {
+            body
+        };
         if !block2_followup {
             self.delivered.push(Delivered {
                 method,
@@ -575,7 +583,10 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
                 )
             }
             // POST to "echo" answers with the body (two-way block-wise).
-            Code::POST if path == "echo" => (Code::CHANGED, body.to_vec()),
+            Code::POST if path == "echo" => {
+                self.echo = body.to_vec();
+                (Code::CHANGED, body.to_vec())
+            }
             Code::POST => {
                 self.resources.insert(String::from(path), body.to_vec());
                 (Code::CREATED, Vec::new())
