@@ -119,6 +119,9 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     cfg: Config,
     clock: Monotonic,
     level: ProtocolLevel,
+    /// The level of the PUBLISH frames in the store: the client's level, or
+    /// 5.0 at a server (which learns its client's level from CONNECT).
+    store_level: ProtocolLevel,
     conn: Conn,
 
     // Session state (kept across connections, written by `snapshot`).
@@ -131,6 +134,9 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
 
     // Connection state.
     clean_start: bool,
+    /// This connection carried a CONNECT: its end applies the session
+    /// expiry (a connection cut before CONNECT leaves the session alone).
+    bound: bool,
     rx: [u8; RX],
     rx_len: usize,
     held: Held,
@@ -177,6 +183,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     pub fn new(cfg: Config, now: Instant) -> Self {
         Session {
             level: cfg.protocol,
+            store_level: match cfg.role {
+                Role::Client => cfg.protocol,
+                Role::Server => ProtocolLevel::V5,
+            },
             cfg,
             clock: Monotonic::new(now),
             conn: Conn::Down,
@@ -187,6 +197,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             has_state: false,
             session_expiry: 0,
             clean_start: true,
+            bound: false,
             rx: [0; RX],
             rx_len: 0,
             held: Held::None,
@@ -329,6 +340,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         }
         self.drop_connection_state();
         self.timers.stop_all();
+        if !self.bound {
+            return;
+        }
         if !self.has_state && self.store.slots().iter().all(|s| s.kind != Kind::Publish) {
             return;
         }
@@ -475,6 +489,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             self.discard_state();
         }
         self.clean_start = opts.clean_start;
+        self.bound = true;
         self.session_expiry = if v5 { opts.session_expiry } else { 0 };
         self.keep_alive = opts.keep_alive;
         self.conn = Conn::Connecting;
@@ -572,7 +587,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         msg: &PublishOptions<'_>,
     ) -> Result<Option<NonZeroU16>, CommandError> {
         self.clock.observe(now);
-        if self.level != ProtocolLevel::V5 && !msg.properties.is_empty() {
+        if self.store_level != ProtocolLevel::V5 && !msg.properties.is_empty() {
             return Err(CommandError::Encode(EncodeError::NotAtThisLevel));
         }
         if msg.properties.topic_alias().is_some() {
@@ -608,11 +623,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             properties: msg.properties,
             payload: msg.payload,
         });
-        let len = packet.encoded_len(self.level)?;
+        let len = packet.encoded_len(self.store_level)?;
         if len > self.peer.maximum_packet_size as usize && self.conn == Conn::Connected {
             return Err(CommandError::PacketTooLarge);
         }
-        let level = self.level;
+        let level = self.store_level;
         let slot = Slot {
             kind: Kind::Publish,
             state: State::Pending,
@@ -936,6 +951,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     // ------------------------------------------------------------------
 
     fn reset_connection(&mut self, now: Instant) {
+        self.bound = false;
         self.rx_len = 0;
         self.held = Held::None;
         self.frames.clear();
@@ -1190,6 +1206,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 self.level = c.level;
                 self.keep_alive = c.keep_alive;
                 self.clean_start = c.clean_start;
+                self.bound = true;
                 self.session_expiry = if c.level == ProtocolLevel::V5 { c.session_expiry } else { 0 };
                 self.peer.receive_maximum = c.receive_maximum;
                 self.peer.maximum_packet_size = c.maximum_packet_size;
@@ -1304,6 +1321,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                         let s = self.store.slot_mut(i);
                         s.state = State::RelPending;
                         s.rel_seq = seq;
+                        // From here `dup` says whether the PUBREL was written.
+                        s.dup = false;
                         self.store.free_bytes(i);
                     }
                     None => {
@@ -1686,66 +1705,72 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     }
 
     /// Writes the PUBLISH in slot `i`: as stored (DUP set on a resend,
-    /// [MQTT-3.3.1-1]) or with a Topic Alias on a first send. `Err(true)`:
-    /// too large for the peer, drop it; `Err(false)`: does not fit `buf`.
+    /// [MQTT-3.3.1-1]), or re-encoded — with a Topic Alias on a first send,
+    /// or at the connection's level when the store holds another (a server's
+    /// messages are stored at 5.0 until it knows its client's level).
+    /// `Err(true)`: too large for the peer, drop it; `Err(false)`: does not
+    /// fit `buf`.
     fn write_publish(&mut self, i: usize, buf: &mut [u8]) -> Result<usize, bool> {
         let s = self.store.slots()[i];
         let max = self.peer.maximum_packet_size as usize;
+        let v5 = self.level == ProtocolLevel::V5;
         let alias_max = self.peer.topic_alias_maximum.min(ALIASES as u16);
-        let use_alias = self.level == ProtocolLevel::V5
-            && self.cfg.use_topic_aliases
-            && alias_max > 0
-            && !s.dup;
-        let mut n = 0;
-        if use_alias {
+        let use_alias = v5 && self.cfg.use_topic_aliases && alias_max > 0 && !s.dup;
+        let n = if use_alias || self.level != self.store_level {
             let stored = self.store.bytes(i);
-            let opts = DecodeOptions::new(self.level);
-            if let Ok(Status::Complete((Packet::Publish(p), _))) = Packet::decode(stored, &opts) {
-                let (alias, topic) = match self.out_alias.alias(p.topic) {
-                    Some(a) => (Some(a), ""),
+            let opts = DecodeOptions::new(self.store_level);
+            let Ok(Status::Complete((Packet::Publish(p), _))) = Packet::decode(stored, &opts) else {
+                return Err(true);
+            };
+            let mut props: heapless::Vec<Property<'_>, 16> = heapless::Vec::new();
+            let mut topic = p.topic;
+            let mut alias = None;
+            if use_alias {
+                alias = match self.out_alias.alias(p.topic) {
+                    Some(a) => Some((a, true)),
                     None if (self.out_alias.len() as u16) < alias_max => {
-                        let a = self.out_alias.len() as u16 + 1;
-                        if self.out_alias.insert(a, p.topic).is_ok() {
-                            (Some(a), p.topic)
-                        } else {
-                            (None, p.topic)
-                        }
+                        Some((self.out_alias.len() as u16 + 1, false))
                     }
-                    None => (None, p.topic),
+                    None => None,
                 };
-                let mut props: heapless::Vec<Property<'_>, 16> = heapless::Vec::new();
-                let mut fits = alias.is_some();
-                if let Some(a) = alias {
-                    for prop in p.properties.iter() {
-                        if props.push(prop).is_err() {
-                            fits = false;
-                            break;
-                        }
+            }
+            let mut with_alias = false;
+            if let Some((a, known)) = alias {
+                // At most 15 properties of the message's own fit beside the
+                // alias; a message with more goes without one.
+                if p.properties.iter().count() < 16 {
+                    props.extend(p.properties.iter());
+                    let _ = props.push(Property::TopicAlias(a));
+                    with_alias = known || self.out_alias.insert(a, p.topic).is_ok();
+                    if !with_alias {
+                        props.clear();
+                    } else if known {
+                        topic = "";
                     }
-                    if props.push(Property::TopicAlias(a)).is_err() {
-                        fits = false;
-                    }
-                }
-                if fits {
-                    let packet = Packet::Publish(Publish {
-                        topic,
-                        properties: Properties::from_list(&props),
-                        ..p
-                    });
-                    match packet.encoded_len(self.level) {
-                        Ok(len) if len <= max => {}
-                        _ => return Err(true),
-                    }
-                    n = match packet.encode(self.level, buf) {
-                        Ok(n) => n,
-                        Err(_) => return Err(false),
-                    };
-                } else if topic.is_empty() {
-                    return Err(false);
                 }
             }
-        }
-        if n == 0 {
+            let properties = if with_alias {
+                Properties::from_list(&props)
+            } else if v5 {
+                p.properties
+            } else {
+                Properties::EMPTY
+            };
+            let packet = Packet::Publish(Publish {
+                dup: s.dup && s.qos > 0,
+                topic,
+                properties,
+                ..p
+            });
+            match packet.encoded_len(self.level) {
+                Ok(len) if len <= max => {}
+                _ => return Err(true),
+            }
+            match packet.encode(self.level, buf) {
+                Ok(n) => n,
+                Err(_) => return Err(false),
+            }
+        } else {
             let stored = self.store.bytes(i);
             if stored.len() > max {
                 return Err(true);
@@ -1757,8 +1782,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             if s.dup && s.qos > 0 {
                 buf[0] |= 0x08;
             }
-            n = stored.len();
-        }
+            stored.len()
+        };
         if s.dup {
             self.stats.publishes_resent += 1;
         } else {

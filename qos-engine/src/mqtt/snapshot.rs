@@ -227,7 +227,12 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         s.session_expiry = session_expiry;
         s.ids = PacketIds::resume_after(last_pid);
         s.rel_seq = rel_seq;
-        let opts = DecodeOptions::new(level);
+        // A server stores its PUBLISH frames at 5.0 whatever its client's level.
+        let store_level = match role {
+            Role::Client => level,
+            Role::Server => ProtocolLevel::V5,
+        };
+        let opts = DecodeOptions::new(store_level);
         for _ in 0..n_out {
             let state = match r.u8()? {
                 0 => State::Pending,

@@ -355,7 +355,10 @@ pub enum Event<'a> {
     Published {
         /// Its Packet Identifier (free for reuse now).
         packet_id: NonZeroU16,
-        /// The reason code of the final acknowledgement.
+        /// The reason code of the final acknowledgement. A PUBCOMP with
+        /// 0x92 (Packet Identifier not found) answers a PUBREL resent on a
+        /// resumed session after the peer had already completed the
+        /// exchange: the message was delivered.
         reason: ReasonCode,
     },
     /// A queued message was dropped unsent: its frame exceeds the peer's
