@@ -62,9 +62,9 @@ decode_errors! {
     DupWithQoS0 => MalformedPacket, "MQTT-3.3.1-2", "invalid_flags", "PUBLISH has DUP set at QoS 0";
     /// Remaining Length longer than four bytes (§2.1.4, §1.5.5).
     RemainingLengthTooLong => MalformedPacket, "§1.5.5", "malformed_varint", "Remaining Length is longer than four bytes";
-    /// A Variable Byte Integer inside the packet is longer than four bytes,
-    /// or runs past the end of the packet (§1.5.5).
-    VarintTooLong => MalformedPacket, "§1.5.5", "malformed_varint", "a Variable Byte Integer is longer than four bytes or runs past the packet";
+    /// A Variable Byte Integer inside the packet is longer than four bytes
+    /// (§1.5.5).
+    VarintTooLong => MalformedPacket, "§1.5.5", "malformed_varint", "a Variable Byte Integer is longer than four bytes";
     /// "The encoded value MUST use the minimum number of bytes necessary to
     /// represent the value."
     VarintNotMinimal => MalformedPacket, "MQTT-1.5.5-1", "malformed_varint", "a Variable Byte Integer is not encoded in the fewest bytes";

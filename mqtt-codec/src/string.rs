@@ -68,7 +68,8 @@ impl<'a> Reader<'a> {
                 Ok(v)
             }
             Varint::NotMinimal => Err(DecodeError::VarintNotMinimal),
-            Varint::Incomplete | Varint::TooLong => Err(DecodeError::VarintTooLong),
+            Varint::Incomplete => Err(DecodeError::BodyTooShort),
+            Varint::TooLong => Err(DecodeError::VarintTooLong),
         }
     }
 
@@ -305,6 +306,10 @@ mod tests {
         assert_eq!(r.str(true), Err(DecodeError::BodyTooShort));
         assert_eq!(
             Reader::new(&[0x80]).varint(),
+            Err(DecodeError::BodyTooShort)
+        );
+        assert_eq!(
+            Reader::new(&[0x80, 0x80, 0x80, 0x80, 0x01]).varint(),
             Err(DecodeError::VarintTooLong)
         );
         assert_eq!(
