@@ -1053,15 +1053,12 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         let rc = err.reason_code();
         self.push_event(Event::PeerError(err));
         self.push_event(Event::Disconnected(DisconnectCause::ProtocolViolation(rc)));
-        if self.conn == Conn::Up && !self.is_client() && self.level == ProtocolLevel::V5 {
-            // A bad CONNECT is answered with CONNACK and the reason code.
-            let packet = Packet::ConnAck(ConnAck {
-                session_present: false,
-                reason_code: rc,
-                properties: Properties::EMPTY,
-            });
+        if self.conn == Conn::Up {
+            // Before a CONNECT was understood the peer's level is unknown:
+            // "If the Server does not receive a CONNECT packet … or the
+            // CONNECT packet is malformed, it MUST close the Network
+            // Connection" (§3.1.4) — with no reply.
             self.close_with(None);
-            let _ = self.frames.push(&packet, self.level);
         } else {
             self.close_with(Some(rc));
         }

@@ -505,7 +505,7 @@ impl Pair {
                     self.report.violations.push(format!("accept failed: {e:?}"));
                 }
             }
-            Action::Delivered { seq, qos, dup: _ } => {
+            Action::Delivered { seq, qos } => {
                 let peer_qos = match side {
                     Side::A => self.apps[1].qos_of.get(seq as usize).copied(),
                     Side::B => self.apps[0].qos_of.get(seq as usize).copied(),
@@ -607,7 +607,7 @@ impl Pair {
 /// An event reduced to what the simulated applications act on.
 enum Action {
     Accept,
-    Delivered { seq: u32, qos: u8, dup: bool },
+    Delivered { seq: u32, qos: u8 },
     Acked { pid: u16, reason: ReasonCode },
     Discarded(usize),
     Other,
@@ -616,12 +616,9 @@ enum Action {
 fn classify(ev: Event<'_>) -> Action {
     match ev {
         Event::ConnectReceived { .. } => Action::Accept,
-        Event::Message {
-            payload, qos, dup, ..
-        } if payload.len() >= 5 => Action::Delivered {
+        Event::Message { payload, qos, .. } if payload.len() >= 5 => Action::Delivered {
             seq: u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]),
             qos: qos.as_u8(),
-            dup,
         },
         Event::Published { packet_id, reason } => Action::Acked {
             pid: packet_id.get(),

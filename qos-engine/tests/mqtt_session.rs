@@ -1,0 +1,818 @@
+//! Scripted tests of `mqtt::Session` (smoltcp style): a session on one side,
+//! hand-made packets on the other. Each test names the statement of the MQTT
+//! 5.0 specification it proves; conformance/mqtt-5.0-session.txt lists them.
+
+use std::num::NonZeroU16;
+
+use mqtt_codec::{
+    ConnAck, DecodeOptions, Disconnect, Packet, PacketType, Properties, Property, ProtocolLevel,
+    PubResponse, Publish, QoS, ReasonCode, Status,
+};
+use qos_engine::mqtt::{
+    AcceptOptions, CommandError, Config, ConnectOptions, DisconnectCause, Event, PeerError,
+    PublishOptions, Session,
+};
+use qos_engine::{Duration, Instant};
+
+type S = Session<4, 1024, 512>;
+
+/// A frame the session wrote, reduced to what the tests compare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Out {
+    ty: PacketType,
+    pid: Option<u16>,
+    dup: bool,
+    reason: Option<u8>,
+    topic: String,
+    alias: Option<u16>,
+    payload: Vec<u8>,
+}
+
+struct T {
+    s: S,
+    now: Instant,
+    level: ProtocolLevel,
+    closed: bool,
+}
+
+impl T {
+    fn new(cfg: Config) -> T {
+        let level = cfg.protocol;
+        T {
+            s: Session::new(cfg, Instant::ZERO),
+            now: Instant::ZERO,
+            level,
+            closed: false,
+        }
+    }
+
+    /// A client connected with `opts`, CONNACK `props` accepted.
+    fn client(level: ProtocolLevel, opts: ConnectOptions<'_>, props: &[Property<'_>]) -> T {
+        let mut t = T::new(Config::client(level));
+        t.s.handle_transport_up(t.now);
+        t.s.connect(t.now, &opts).unwrap();
+        assert_eq!(t.out()[0].ty, PacketType::Connect);
+        t.connack(false, props);
+        assert!(t.events()[0].starts_with("Connected"));
+        t
+    }
+
+    fn connack(&mut self, session_present: bool, props: &[Property<'_>]) {
+        self.feed(Packet::ConnAck(ConnAck {
+            session_present,
+            reason_code: ReasonCode::Success,
+            properties: Properties::from_list(props),
+        }));
+    }
+
+    fn feed(&mut self, p: Packet<'_>) {
+        let mut buf = [0u8; 2048];
+        let n = p.encode(self.level, &mut buf).unwrap();
+        self.feed_bytes(&buf[..n]);
+    }
+
+    fn feed_bytes(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let n = self.s.handle_bytes(self.now, bytes);
+            bytes = &bytes[n..];
+            if n == 0 {
+                let _ = self.events();
+            }
+        }
+    }
+
+    /// Every frame the session writes now.
+    fn out(&mut self) -> Vec<Out> {
+        let mut buf = vec![0u8; S::TRANSMIT_BUF];
+        let mut frames = Vec::new();
+        while let Some(t) = self.s.poll_transmit(self.now, &mut buf) {
+            let mut at = 0;
+            while at < t.len {
+                let opts = DecodeOptions::new(self.level);
+                let Ok(Status::Complete((p, used))) = Packet::decode(&buf[at..t.len], &opts) else {
+                    panic!("session wrote an undecodable frame: {:02x?}", &buf[at..t.len]);
+                };
+                frames.push(summarize(&p));
+                at += used;
+            }
+            if t.close {
+                self.closed = true;
+            }
+        }
+        frames
+    }
+
+    fn events(&mut self) -> Vec<String> {
+        let mut v = Vec::new();
+        while let Some(ev) = self.s.poll_event() {
+            v.push(match ev {
+                Event::Message {
+                    topic, payload, ..
+                } => format!("Message {topic}={}", String::from_utf8_lossy(payload)),
+                other => format!("{other:?}"),
+            });
+        }
+        v
+    }
+
+    fn advance(&mut self, d: Duration) {
+        self.now = self.now + d;
+        self.s.handle_timeout(self.now);
+    }
+
+    fn publish(&mut self, topic: &str, payload: &[u8], qos: QoS) -> Option<NonZeroU16> {
+        self.s
+            .publish(self.now, &PublishOptions::new(topic, payload, qos))
+            .unwrap()
+    }
+
+    /// Cuts the connection and reconnects without Clean Start.
+    fn reconnect(&mut self, session_present: bool, props: &[Property<'_>]) {
+        self.s.handle_transport_down(self.now);
+        let _ = self.events();
+        self.s.handle_transport_up(self.now);
+        let opts = ConnectOptions {
+            clean_start: false,
+            session_expiry: u32::MAX,
+            ..ConnectOptions::new("c")
+        };
+        self.s.connect(self.now, &opts).unwrap();
+        let out = self.out();
+        assert_eq!(out[0].ty, PacketType::Connect);
+        self.connack(session_present, props);
+        let _ = self.events();
+    }
+}
+
+fn summarize(p: &Packet<'_>) -> Out {
+    let mut o = Out {
+        ty: p.packet_type(),
+        pid: None,
+        dup: false,
+        reason: None,
+        topic: String::new(),
+        alias: None,
+        payload: Vec::new(),
+    };
+    match p {
+        Packet::Publish(x) => {
+            o.pid = x.packet_id;
+            o.dup = x.dup;
+            o.topic = x.topic.to_string();
+            o.alias = x.properties.topic_alias();
+            o.payload = x.payload.to_vec();
+        }
+        Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
+            o.pid = Some(r.packet_id);
+            o.reason = Some(r.reason_code.as_u8());
+        }
+        Packet::Disconnect(d) => o.reason = Some(d.reason_code.as_u8()),
+        Packet::ConnAck(a) => o.reason = Some(a.reason_code.as_u8()),
+        Packet::Subscribe(x) => o.pid = Some(x.packet_id),
+        _ => {}
+    }
+    o
+}
+
+fn tys(out: &[Out]) -> Vec<(PacketType, Option<u16>, bool)> {
+    out.iter().map(|o| (o.ty, o.pid, o.dup)).collect()
+}
+
+fn resp(pid: u16) -> PubResponse<'static> {
+    PubResponse {
+        packet_id: pid,
+        reason_code: ReasonCode::Success,
+        properties: Properties::EMPTY,
+    }
+}
+
+fn publish_in<'a>(topic: &'a str, payload: &'a [u8], qos: QoS, pid: Option<u16>, dup: bool) -> Packet<'a> {
+    Packet::Publish(Publish {
+        dup,
+        qos,
+        retain: false,
+        topic,
+        packet_id: pid,
+        properties: Properties::EMPTY,
+        payload,
+    })
+}
+
+fn v5_client() -> T {
+    let opts = ConnectOptions {
+        clean_start: true,
+        session_expiry: u32::MAX,
+        ..ConnectOptions::new("c")
+    };
+    T::client(ProtocolLevel::V5, opts, &[])
+}
+
+fn pid(n: u16) -> NonZeroU16 {
+    NonZeroU16::new(n).unwrap()
+}
+
+// ---------------------------------------------------------------- QoS 1/2
+
+#[test]
+fn qos1_publish_is_resent_with_dup_and_same_id_after_reconnect_mqtt_4_4_0_1() {
+    let mut t = v5_client();
+    let id = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(id.get()), false)]);
+    t.reconnect(true, &[]);
+    // [MQTT-3.3.1-1]: DUP set on the re-delivery, original identifier.
+    assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(id.get()), true)]);
+    t.feed(Packet::PubAck(resp(id.get())));
+    assert!(t.events().iter().any(|e| e.starts_with("Published")));
+    assert_eq!(t.s.inflight(), 0);
+}
+
+#[test]
+fn qos2_after_pubrec_only_pubrel_is_resent_mqtt_4_3_3_6() {
+    let mut t = v5_client();
+    let id = t.publish("a", b"1", QoS::ExactlyOnce).unwrap();
+    t.out();
+    t.feed(Packet::PubRec(resp(id.get())));
+    // [MQTT-4.3.3-4]: PUBREL with the same identifier.
+    assert_eq!(tys(&t.out()), [(PacketType::PubRel, Some(id.get()), false)]);
+    t.reconnect(true, &[]);
+    // [MQTT-4.4.0-1] resend PUBREL; [MQTT-4.3.3-6] never the PUBLISH again.
+    assert_eq!(tys(&t.out()), [(PacketType::PubRel, Some(id.get()), false)]);
+    t.feed(Packet::PubComp(resp(id.get())));
+    assert_eq!(t.s.inflight(), 0);
+    assert_eq!(t.s.stats().pubrels_resent, 1);
+}
+
+#[test]
+fn resent_publishes_keep_their_original_order_mqtt_4_6_0_1() {
+    let mut t = v5_client();
+    let a = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    let b = t.publish("a", b"2", QoS::ExactlyOnce).unwrap();
+    let c = t.publish("a", b"3", QoS::AtLeastOnce).unwrap();
+    t.out();
+    t.reconnect(true, &[]);
+    let ids: Vec<_> = t.out().iter().map(|o| o.pid.unwrap()).collect();
+    assert_eq!(ids, [a.get(), b.get(), c.get()]);
+}
+
+#[test]
+fn pubrel_goes_out_in_pubrec_order_mqtt_4_6_0_4() {
+    let mut t = v5_client();
+    let a = t.publish("a", b"1", QoS::ExactlyOnce).unwrap();
+    let b = t.publish("a", b"2", QoS::ExactlyOnce).unwrap();
+    t.out();
+    t.feed(Packet::PubRec(resp(b.get())));
+    t.feed(Packet::PubRec(resp(a.get())));
+    let ids: Vec<_> = t.out().iter().map(|o| o.pid.unwrap()).collect();
+    assert_eq!(ids, [b.get(), a.get()]);
+    t.reconnect(true, &[]);
+    let ids: Vec<_> = t.out().iter().map(|o| o.pid.unwrap()).collect();
+    assert_eq!(ids, [b.get(), a.get()]);
+}
+
+#[test]
+fn pubrec_with_error_code_completes_without_pubrel_mqtt_4_4_0_2() {
+    let mut t = v5_client();
+    let id = t.publish("a", b"1", QoS::ExactlyOnce).unwrap();
+    t.out();
+    t.feed(Packet::PubRec(PubResponse {
+        packet_id: id.get(),
+        reason_code: ReasonCode::QuotaExceeded,
+        properties: Properties::EMPTY,
+    }));
+    assert!(t.out().is_empty());
+    assert_eq!(t.s.inflight(), 0);
+    t.reconnect(true, &[]);
+    assert!(t.out().is_empty(), "never retransmitted");
+}
+
+#[test]
+fn incoming_qos2_redelivery_before_pubrel_is_acked_not_delivered_mqtt_4_3_3_10() {
+    let mut t = v5_client();
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(7), false));
+    assert_eq!(t.events(), ["Message x=m"]);
+    assert_eq!(tys(&t.out()), [(PacketType::PubRec, Some(7), false)]);
+    t.reconnect(true, &[]);
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(7), true));
+    assert!(t.events().is_empty(), "not handed over twice");
+    assert_eq!(tys(&t.out()), [(PacketType::PubRec, Some(7), false)]);
+    // [MQTT-4.3.3-11]: PUBCOMP answers PUBREL.
+    t.feed(Packet::PubRel(resp(7)));
+    assert_eq!(tys(&t.out()), [(PacketType::PubComp, Some(7), false)]);
+    assert_eq!(t.s.stats().duplicates_suppressed, 1);
+}
+
+#[test]
+fn after_pubcomp_the_same_id_is_a_new_message_mqtt_4_3_3_12() {
+    let mut t = v5_client();
+    t.feed(publish_in("x", b"1", QoS::ExactlyOnce, Some(7), false));
+    t.events();
+    t.out();
+    t.feed(Packet::PubRel(resp(7)));
+    t.out();
+    t.feed(publish_in("x", b"2", QoS::ExactlyOnce, Some(7), false));
+    assert_eq!(t.events(), ["Message x=2"]);
+}
+
+#[test]
+fn after_puback_the_same_id_is_a_new_message_mqtt_4_3_2_5() {
+    let mut t = v5_client();
+    t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(3), false));
+    assert_eq!(t.events(), ["Message x=1"]);
+    // [MQTT-4.3.2-4]: PUBACK with the identifier of the PUBLISH.
+    assert_eq!(tys(&t.out()), [(PacketType::PubAck, Some(3), false)]);
+    t.feed(publish_in("x", b"2", QoS::AtLeastOnce, Some(3), true));
+    assert_eq!(t.events(), ["Message x=2"]);
+}
+
+#[test]
+fn manual_acks_go_out_in_arrival_order_mqtt_4_6_0_2_and_4_6_0_3() {
+    let mut t = T::new(Config {
+        manual_ack: true,
+        ..Config::client(ProtocolLevel::V5)
+    });
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
+    t.out();
+    t.connack(false, &[]);
+    t.events();
+    t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
+    t.feed(publish_in("x", b"2", QoS::ExactlyOnce, Some(2), false));
+    assert_eq!(t.events().len(), 2);
+    assert!(t.out().is_empty(), "nothing before the application acknowledges");
+    t.s.ack(t.now, pid(2), ReasonCode::Success).unwrap();
+    assert!(t.out().is_empty(), "PUBREC 2 waits behind PUBACK 1");
+    t.s.ack(t.now, pid(1), ReasonCode::Success).unwrap();
+    assert_eq!(
+        tys(&t.out()),
+        [(PacketType::PubAck, Some(1), false), (PacketType::PubRec, Some(2), false)]
+    );
+    assert_eq!(t.s.ack(t.now, pid(1), ReasonCode::Success), Err(CommandError::NotAwaitingAck));
+}
+
+#[test]
+fn unknown_pubrel_is_answered_with_pubcomp_not_found() {
+    let mut t = v5_client();
+    t.feed(Packet::PubRel(resp(99)));
+    let out = t.out();
+    assert_eq!(out[0].ty, PacketType::PubComp);
+    assert_eq!(out[0].reason, Some(0x92));
+}
+
+// ---------------------------------------------------------------- flow control
+
+#[test]
+fn receive_maximum_of_the_peer_bounds_unacknowledged_publishes_mqtt_3_3_4_7() {
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions::new("c"),
+        &[Property::ReceiveMaximum(1)],
+    );
+    let a = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    let b = t.publish("a", b"2", QoS::AtLeastOnce).unwrap();
+    t.publish("a", b"0", QoS::AtMostOnce);
+    // [MQTT-4.9.0-2]: quota 1; QoS 0 may still go.
+    let out = t.out();
+    assert_eq!(out.iter().map(|o| o.pid).collect::<Vec<_>>(), [Some(a.get()), None]);
+    t.feed(Packet::PubAck(resp(a.get())));
+    assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(b.get()), false)]);
+}
+
+#[test]
+fn a_peer_overrunning_our_receive_maximum_is_disconnected_with_0x93_mqtt_3_3_4_9() {
+    let mut t = v5_client(); // Session<4, …>: Receive Maximum 4
+    for id in 1..=4u16 {
+        t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(id), false));
+        t.events();
+    }
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(5), false));
+    let ev = t.events();
+    assert!(ev.iter().any(|e| e.contains("ReceiveMaximumExceeded")), "{ev:?}");
+    let out = t.out();
+    assert_eq!(out.last().map(|o| (o.ty, o.reason)), Some((PacketType::Disconnect, Some(0x93))));
+    assert!(t.closed);
+}
+
+#[test]
+fn a_full_store_is_a_typed_error_and_changes_nothing() {
+    let mut t = v5_client();
+    for _ in 0..4 {
+        t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    }
+    let before = (t.s.inflight(), t.s.store_bytes());
+    let err = t.s.publish(t.now, &PublishOptions::new("a", b"1", QoS::AtLeastOnce));
+    assert_eq!(err, Err(CommandError::InflightFull));
+    assert_eq!((t.s.inflight(), t.s.store_bytes()), before);
+    let mut t = v5_client();
+    let big = vec![0u8; 1100];
+    let err = t.s.publish(t.now, &PublishOptions::new("a", &big, QoS::AtLeastOnce));
+    assert_eq!(err, Err(CommandError::BufferFull));
+    assert_eq!(t.s.inflight(), 0);
+}
+
+#[test]
+fn packet_ids_are_never_reused_while_in_use_mqtt_2_2_1_3() {
+    let mut t = v5_client();
+    let a = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    let b = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    t.out();
+    t.feed(Packet::PubAck(resp(a.get())));
+    t.events();
+    let mut seen = vec![b.get()];
+    for _ in 0..200 {
+        let c = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+        assert!(!seen.contains(&c.get()), "{c} reused while in use");
+        seen.push(c.get());
+        t.out();
+        t.feed(Packet::PubAck(resp(c.get())));
+        t.events();
+        seen.retain(|x| *x != c.get());
+    }
+}
+
+#[test]
+fn publish_larger_than_the_servers_maximum_packet_size_is_refused_mqtt_3_2_2_15() {
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions::new("c"),
+        &[Property::MaximumPacketSize(32)],
+    );
+    let err = t.s.publish(t.now, &PublishOptions::new("a", &[0; 40], QoS::AtMostOnce));
+    assert_eq!(err, Err(CommandError::PacketTooLarge));
+}
+
+#[test]
+fn qos_above_the_servers_maximum_is_refused_mqtt_3_2_2_11() {
+    let mut t = T::client(ProtocolLevel::V5, ConnectOptions::new("c"), &[Property::MaximumQoS(1)]);
+    let err = t.s.publish(t.now, &PublishOptions::new("a", b"x", QoS::ExactlyOnce));
+    assert_eq!(err, Err(CommandError::QoSNotSupported));
+}
+
+// ---------------------------------------------------------------- topic aliases
+
+#[test]
+fn topic_alias_assigned_then_used_alone_never_on_resend_reset_on_reconnect_mqtt_3_3_2_7() {
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions {
+            clean_start: true,
+            session_expiry: u32::MAX,
+            ..ConnectOptions::new("c")
+        },
+        &[Property::TopicAliasMaximum(2)],
+    );
+    t.publish("long/topic", b"1", QoS::AtLeastOnce);
+    t.publish("long/topic", b"2", QoS::AtLeastOnce);
+    let out = t.out();
+    assert_eq!((out[0].topic.as_str(), out[0].alias), ("long/topic", Some(1)));
+    assert_eq!((out[1].topic.as_str(), out[1].alias), ("", Some(1)));
+    t.reconnect(true, &[Property::TopicAliasMaximum(2)]);
+    let out = t.out();
+    // Resends carry the topic and no alias.
+    assert!(out.iter().all(|o| o.topic == "long/topic" && o.alias.is_none() && o.dup));
+    // New messages start a new mapping on the new connection.
+    t.publish("long/topic", b"3", QoS::AtMostOnce);
+    let out = t.out();
+    assert_eq!((out[0].topic.as_str(), out[0].alias), ("long/topic", Some(1)));
+}
+
+#[test]
+fn incoming_topic_alias_is_resolved_and_one_above_maximum_is_0x94_mqtt_3_3_2_12() {
+    let mut t = v5_client();
+    let props = [Property::TopicAlias(1)];
+    let with_alias = |topic| {
+        Packet::Publish(Publish {
+            dup: false,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            topic,
+            packet_id: None,
+            properties: Properties::from_list(&props),
+            payload: b"v",
+        })
+    };
+    t.feed(with_alias("a/b"));
+    t.feed(with_alias(""));
+    assert_eq!(t.events(), ["Message a/b=v", "Message a/b=v"]);
+    let big = [Property::TopicAlias(100)];
+    t.feed(Packet::Publish(Publish {
+        dup: false,
+        qos: QoS::AtMostOnce,
+        retain: false,
+        topic: "c",
+        packet_id: None,
+        properties: Properties::from_list(&big),
+        payload: b"v",
+    }));
+    assert!(t.events().iter().any(|e| e.contains("TopicAliasInvalid")));
+    assert_eq!(t.out().last().map(|o| o.reason), Some(Some(0x94)));
+}
+
+// ---------------------------------------------------------------- keep-alive
+
+#[test]
+fn client_sends_pingreq_after_keep_alive_of_silence_mqtt_3_1_2_20() {
+    let mut t = T::client(
+        ProtocolLevel::V4,
+        ConnectOptions {
+            keep_alive: 10,
+            ..ConnectOptions::new("c")
+        },
+        &[],
+    );
+    assert_eq!(t.s.poll_timeout(), Some(Instant::from_secs(10)));
+    t.advance(Duration::from_secs(9));
+    assert!(t.out().is_empty(), "handle_timeout early is a no-op");
+    t.advance(Duration::from_secs(1));
+    assert_eq!(tys(&t.out()), [(PacketType::PingReq, None, false)]);
+    t.feed(Packet::PingResp);
+    assert!(t.events().is_empty());
+}
+
+#[test]
+fn client_detects_a_silent_server_at_one_and_a_half_keep_alive() {
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions {
+            keep_alive: 10,
+            ..ConnectOptions::new("c")
+        },
+        &[],
+    );
+    t.advance(Duration::from_secs(10));
+    t.out(); // PINGREQ, never answered
+    t.advance(Duration::from_millis(4_999));
+    assert!(!t.events().iter().any(|e| e.contains("Timeout")));
+    t.advance(Duration::from_millis(1));
+    assert!(t.events().contains(&format!("{:?}", Event::Disconnected(DisconnectCause::Timeout))));
+    t.out();
+    assert!(t.closed);
+}
+
+#[test]
+fn server_keep_alive_overrides_the_clients_mqtt_3_2_2_21() {
+    let t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions {
+            keep_alive: 60,
+            ..ConnectOptions::new("c")
+        },
+        &[Property::ServerKeepAlive(5)],
+    );
+    assert_eq!(t.s.poll_timeout(), Some(Instant::from_secs(5)));
+}
+
+fn v5_server_with_client(keep_alive: u16) -> T {
+    let mut t = T::new(Config::server());
+    t.level = ProtocolLevel::V5;
+    t.s.handle_transport_up(t.now);
+    t.feed(Packet::Connect(mqtt_codec::Connect {
+        level: ProtocolLevel::V5,
+        clean_start: false,
+        keep_alive,
+        properties: Properties::EMPTY,
+        client_id: "c",
+        will: None,
+        username: None,
+        password: None,
+    }));
+    let ev = t.events();
+    assert!(ev[0].starts_with("ConnectReceived"), "{ev:?}");
+    t.s.accept(t.now, &AcceptOptions::default()).unwrap();
+    assert_eq!(t.out()[0].ty, PacketType::ConnAck);
+    t
+}
+
+#[test]
+fn server_disconnects_a_client_silent_for_one_and_a_half_keep_alive_mqtt_3_1_2_22() {
+    let mut t = v5_server_with_client(10);
+    assert_eq!(t.s.poll_timeout(), Some(Instant::from_secs(15)));
+    t.advance(Duration::from_secs(14));
+    assert!(!t.closed && t.out().is_empty());
+    t.advance(Duration::from_secs(1));
+    let out = t.out();
+    assert_eq!(out[0].reason, Some(0x8D), "Keep Alive timeout");
+    assert!(t.closed);
+}
+
+// ---------------------------------------------------------------- handshake, errors
+
+#[test]
+fn the_first_packet_must_be_connect_mqtt_3_1_0_1() {
+    let mut t = T::new(Config::server());
+    t.s.handle_transport_up(t.now);
+    t.level = ProtocolLevel::V4;
+    t.feed(Packet::PingReq);
+    assert!(t.events().iter().any(|e| e.contains("UnexpectedPacket")));
+    t.out();
+    assert!(t.closed);
+}
+
+#[test]
+fn a_second_connect_is_a_protocol_error_mqtt_3_1_0_2() {
+    let mut t = v5_server_with_client(0);
+    t.feed(Packet::Connect(mqtt_codec::Connect {
+        level: ProtocolLevel::V5,
+        clean_start: true,
+        keep_alive: 0,
+        properties: Properties::EMPTY,
+        client_id: "c",
+        will: None,
+        username: None,
+        password: None,
+    }));
+    assert!(t.events().iter().any(|e| e.contains("UnexpectedPacket")));
+    assert_eq!(t.out().last().map(|o| o.reason), Some(Some(0x82)));
+}
+
+#[test]
+fn malformed_bytes_get_disconnect_0x81_at_v5_and_a_plain_close_at_v311() {
+    let mut t = v5_client();
+    // PUBLISH with both QoS bits set [MQTT-3.3.1-4].
+    t.feed_bytes(&[0x36, 0x05, 0x00, 0x01, b'a', 0x00, 0x01]);
+    let ev = t.events();
+    assert!(ev[0].contains("PublishQoS3"), "{ev:?}");
+    assert_eq!(t.out().last().map(|o| (o.ty, o.reason)), Some((PacketType::Disconnect, Some(0x81))));
+    assert!(t.closed);
+
+    let mut t = T::client(ProtocolLevel::V4, ConnectOptions::new("c"), &[]);
+    t.feed_bytes(&[0x36, 0x04, 0x00, 0x01, b'a', 0x00]);
+    t.events();
+    let out = t.out();
+    assert!(out.iter().all(|o| o.reason.is_none_or(|r| r == 0)));
+    assert!(t.closed);
+}
+
+#[test]
+fn session_present_0_discards_started_exchanges_mqtt_3_2_2_5() {
+    let mut t = v5_client();
+    t.publish("a", b"1", QoS::AtLeastOnce);
+    t.out();
+    t.publish("a", b"2", QoS::AtLeastOnce); // never written: stays queued
+    t.s.handle_transport_down(t.now);
+    t.events();
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions { clean_start: false, ..ConnectOptions::new("c") }).unwrap();
+    t.out();
+    t.connack(false, &[]);
+    let ev = t.events();
+    assert!(ev.iter().any(|e| e == "SessionDiscarded { dropped: 1 }"), "{ev:?}");
+    let out = t.out();
+    assert_eq!(out.len(), 1);
+    assert_eq!((out[0].payload.as_slice(), out[0].dup), (&b"2"[..], false));
+}
+
+#[test]
+fn server_discards_the_session_when_its_expiry_passes_mqtt_4_1_0_2() {
+    let mut t = T::new(Config::server());
+    t.level = ProtocolLevel::V5;
+    t.s.handle_transport_up(t.now);
+    let props = [Property::SessionExpiryInterval(30)];
+    t.feed(Packet::Connect(mqtt_codec::Connect {
+        level: ProtocolLevel::V5,
+        clean_start: true,
+        keep_alive: 0,
+        properties: Properties::from_list(&props),
+        client_id: "c",
+        will: None,
+        username: None,
+        password: None,
+    }));
+    t.events();
+    t.s.accept(t.now, &AcceptOptions::default()).unwrap();
+    t.out();
+    t.publish("down", b"1", QoS::AtLeastOnce);
+    t.out();
+    t.s.handle_transport_down(t.now);
+    t.events();
+    // [MQTT-4.1.0-1]: kept while the interval runs.
+    assert_eq!(t.s.poll_timeout(), Some(Instant::from_secs(30)));
+    t.advance(Duration::from_secs(29));
+    assert_eq!(t.s.inflight(), 1);
+    t.advance(Duration::from_secs(1));
+    assert_eq!(t.events(), ["SessionDiscarded { dropped: 1 }"]);
+    assert_eq!(t.s.inflight(), 0);
+}
+
+#[test]
+fn peer_disconnect_reason_is_reported_and_the_connection_closes() {
+    let mut t = v5_client();
+    t.feed(Packet::Disconnect(Disconnect {
+        reason_code: ReasonCode::ServerShuttingDown,
+        properties: Properties::EMPTY,
+    }));
+    assert_eq!(
+        t.events(),
+        [format!("{:?}", Event::Disconnected(DisconnectCause::Peer(ReasonCode::ServerShuttingDown)))]
+    );
+    t.out();
+    assert!(t.closed);
+}
+
+#[test]
+fn local_disconnect_sends_the_reason_then_closes_mqtt_3_14_4_1() {
+    let mut t = v5_client();
+    t.s.disconnect(t.now, ReasonCode::DisconnectWithWillMessage, None).unwrap();
+    let out = t.out();
+    assert_eq!(tys(&out), [(PacketType::Disconnect, None, false)]);
+    assert_eq!(out[0].reason, Some(0x04));
+    assert!(t.closed);
+    // [MQTT-3.14.4-1]: nothing after DISCONNECT.
+    t.publish("a", b"1", QoS::AtMostOnce);
+    assert!(t.out().is_empty());
+}
+
+// ---------------------------------------------------------------- enhanced auth
+
+#[test]
+fn enhanced_authentication_exchanges_auth_with_the_connect_method_mqtt_4_12_0_2_and_4_12_0_3() {
+    let mut t = T::new(Config::client(ProtocolLevel::V5));
+    t.s.handle_transport_up(t.now);
+    let opts = ConnectOptions {
+        auth_method: Some("SCRAM-SHA-1"),
+        auth_data: Some(b"client-first"),
+        ..ConnectOptions::new("c")
+    };
+    t.s.connect(t.now, &opts).unwrap();
+    t.out();
+    let props = [
+        Property::AuthenticationMethod("SCRAM-SHA-1"),
+        Property::AuthenticationData(b"server-first"),
+    ];
+    t.feed(Packet::Auth(mqtt_codec::Auth {
+        reason_code: ReasonCode::ContinueAuthentication,
+        properties: Properties::from_list(&props),
+    }));
+    let ev = t.events();
+    assert!(ev[0].starts_with("Auth { reason: ContinueAuthentication"), "{ev:?}");
+    t.s.auth(t.now, ReasonCode::ContinueAuthentication, Some(b"client-final")).unwrap();
+    let out = t.out();
+    assert_eq!(out[0].ty, PacketType::Auth);
+    t.connack(false, &[Property::AuthenticationMethod("SCRAM-SHA-1")]);
+    assert!(t.s.is_connected());
+    // Re-authentication from a connected client.
+    t.s.auth(t.now, ReasonCode::ReAuthenticate, None).unwrap();
+    assert_eq!(t.out()[0].ty, PacketType::Auth);
+}
+
+#[test]
+fn auth_without_an_authentication_method_is_refused_mqtt_4_12_0_7() {
+    let mut t = v5_client();
+    assert_eq!(
+        t.s.auth(t.now, ReasonCode::ReAuthenticate, None),
+        Err(CommandError::InvalidState)
+    );
+    // [MQTT-4.12.0-6]: an AUTH from a server that was given no method.
+    let props = [Property::AuthenticationMethod("x")];
+    t.feed(Packet::Auth(mqtt_codec::Auth {
+        reason_code: ReasonCode::ContinueAuthentication,
+        properties: Properties::from_list(&props),
+    }));
+    assert!(t.events().iter().any(|e| e.contains(&format!("{:?}", PeerError::AuthUnexpected))));
+}
+
+// ---------------------------------------------------------------- snapshot
+
+#[test]
+fn snapshot_mid_qos2_survives_a_power_cycle_and_finishes_exactly_once() {
+    // Receiver side: PUBREC sent, then power loss before PUBREL.
+    let mut t = v5_client();
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(9), false));
+    assert_eq!(t.events(), ["Message x=m"]);
+    t.out();
+    let mut bytes = [0u8; 512];
+    let n = t.s.snapshot(&mut bytes).unwrap();
+    let cfg = *t.s.config();
+    t.s = Session::restore(cfg, t.now, &bytes[..n]).unwrap();
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions { clean_start: false, ..ConnectOptions::new("c") }).unwrap();
+    t.out();
+    t.connack(true, &[]);
+    t.events();
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(9), true));
+    assert!(t.events().is_empty(), "not delivered twice after the restart");
+    assert_eq!(tys(&t.out()), [(PacketType::PubRec, Some(9), false)]);
+
+    // Damaged snapshots are refused, not trusted.
+    bytes[n - 1] ^= 1;
+    assert!(S::restore(cfg, t.now, &bytes[..n]).is_err());
+    assert!(S::restore(cfg, t.now, &bytes[..n / 2]).is_err());
+}
+
+#[test]
+fn time_never_runs_backwards_and_early_timeouts_do_nothing() {
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions {
+            keep_alive: 10,
+            ..ConnectOptions::new("c")
+        },
+        &[],
+    );
+    t.now = Instant::from_secs(5);
+    t.s.handle_timeout(t.now);
+    t.s.handle_timeout(Instant::ZERO); // a clock step backwards
+    assert_eq!(t.s.poll_timeout(), Some(Instant::from_secs(10)));
+    t.s.handle_timeout(Instant::MAX);
+    t.s.handle_timeout(Instant::from_secs(1));
+    assert!(t.events().iter().any(|e| e.contains("Timeout")));
+}
