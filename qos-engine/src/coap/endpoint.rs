@@ -952,6 +952,28 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         Ok(true)
     }
 
+    /// Forgets every observer of `resource` without telling them (their next
+    /// re-registration starts afresh); returns how many there were. To end
+    /// observations visibly, [`notify`](Self::notify) a non-2.xx response.
+    pub fn remove_observers(&mut self, resource: u16) -> usize {
+        let mut n = 0;
+        for k in 0..N {
+            if self.observers[k].is_some_and(|o| o.resource == resource) {
+                if let Some(s) = self.observers[k].and_then(|o| o.out) {
+                    if self.outgoing[s]
+                        .as_ref()
+                        .is_some_and(|o| o.observer == Some(k))
+                    {
+                        self.outgoing[s] = None;
+                    }
+                }
+                self.observers[k] = None;
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Sends a notification of `resource`'s new state to every observer
     /// (RFC 7641 §4.2), with a fresh, increasing Observe value. Notifications
     /// are NON unless `confirmable`, except that each observer gets a CON at
@@ -1455,7 +1477,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// but SHOULD process any request or response in the message only once"
     /// (RFC 7252 §4.5); a duplicate NON is dropped.
     fn on_duplicate(&mut self, k: usize) {
-        self.stats.duplicates += 1;
+        self.stats.duplicates_suppressed += 1;
         let Some(e) = self.inbound[k].as_mut() else {
             return;
         };

@@ -299,7 +299,7 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
                 .values()
                 .filter(|o| matches!(o, Outcome::Completed { .. }))
                 .count() as u64,
-            duplicates_suppressed: c.duplicates + s.duplicates,
+            duplicates_suppressed: c.duplicates_suppressed + s.duplicates_suppressed,
             retransmissions: c.retransmissions + s.retransmissions,
             failures: self
                 .outcomes

@@ -364,7 +364,7 @@ pub struct Stats {
     pub received: u64,
     /// Duplicates suppressed (RFC 7252 §4.5): CON answered from the cache,
     /// NON dropped.
-    pub duplicates: u64,
+    pub duplicates_suppressed: u64,
     /// Requests delivered to the server application.
     pub requests_delivered: u64,
     /// Responses and notifications delivered to the client application.
