@@ -142,7 +142,7 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     held: Held,
     frames: FrameQueue<RX>,
     ctrl: heapless::Deque<Ctrl, CTRL_CAP>,
-    events: heapless::Deque<Event<'static>, EVENT_CAP>,
+    events: heapless::Deque<Owned, EVENT_CAP>,
     events_before_held: usize,
     timers: Timers,
     keep_alive: u16,
@@ -928,13 +928,13 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             if self.events_before_held > 0 {
                 // Events produced before the held frame come first.
                 self.events_before_held -= 1;
-                return self.events.pop_front();
+                return self.events.pop_front().map(Owned::into_event);
             }
             self.held = Held::Returned { len };
             return self.held_event(len, kind);
         }
         if let Some(ev) = self.events.pop_front() {
-            return Some(ev);
+            return Some(ev.into_event());
         }
         // Requests lost with their connection.
         let i = self
@@ -1094,6 +1094,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     }
 
     fn push_event(&mut self, ev: Event<'static>) {
+        let ev = Owned::from_event(ev);
         if self.events.push_back(ev).is_err() {
             // Only when the caller stopped draining the polls: the oldest
             // event makes room, and the loss is counted.
@@ -1816,6 +1817,47 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             }),
         };
         packet.encode(self.level, buf).unwrap_or(0)
+    }
+}
+
+/// The events that borrow nothing, stored compactly (a few bytes each
+/// instead of the size of the largest [`Event`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owned {
+    Published(NonZeroU16, ReasonCode),
+    PublishDropped(Option<NonZeroU16>),
+    RequestLost(NonZeroU16),
+    UnknownPacketId(AckKind, u16),
+    PeerError(PeerError),
+    Disconnected(DisconnectCause),
+    SessionDiscarded(usize),
+}
+
+impl Owned {
+    fn from_event(ev: Event<'static>) -> Owned {
+        match ev {
+            Event::Published { packet_id, reason } => Owned::Published(packet_id, reason),
+            Event::PublishDropped { packet_id } => Owned::PublishDropped(packet_id),
+            Event::RequestLost { packet_id } => Owned::RequestLost(packet_id),
+            Event::UnknownPacketId { kind, packet_id } => Owned::UnknownPacketId(kind, packet_id),
+            Event::PeerError(e) => Owned::PeerError(e),
+            Event::SessionDiscarded { dropped } => Owned::SessionDiscarded(dropped),
+            Event::Disconnected(c) => Owned::Disconnected(c),
+            // Borrowing events are never queued (they are held frames).
+            _ => Owned::Disconnected(DisconnectCause::TransportClosed),
+        }
+    }
+
+    fn into_event(self) -> Event<'static> {
+        match self {
+            Owned::Published(packet_id, reason) => Event::Published { packet_id, reason },
+            Owned::PublishDropped(packet_id) => Event::PublishDropped { packet_id },
+            Owned::RequestLost(packet_id) => Event::RequestLost { packet_id },
+            Owned::UnknownPacketId(kind, packet_id) => Event::UnknownPacketId { kind, packet_id },
+            Owned::PeerError(e) => Event::PeerError(e),
+            Owned::Disconnected(c) => Event::Disconnected(c),
+            Owned::SessionDiscarded(dropped) => Event::SessionDiscarded { dropped },
+        }
     }
 }
 
