@@ -509,6 +509,14 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             self.reject(peer, Rejection::TooLarge);
             return;
         }
+        self.dispatch(now, peer, &msg, bytes);
+        // An exchange that stopped being outstanding (an observation got
+        // established, …) makes NSTART room for a queued one.
+        self.promote(now);
+    }
+
+    fn dispatch(&mut self, now: Instant, peer: P, msg: &Message<'_>, bytes: &[u8]) {
+        let msg = *msg;
         let code = msg.code();
         let ty = msg.message_type();
         match ty {

@@ -79,25 +79,45 @@ impl Retransmission {
     /// The timer fired (the caller checked `now >= deadline()`): "When the
     /// timeout is triggered and the retransmission counter is less than
     /// MAX_RETRANSMIT, the message is retransmitted, the retransmission counter
-    /// is incremented, and the timeout is doubled" (§4.2). The next deadline
-    /// counts from the scheduled instant, not from a late `now`, so a late
-    /// caller catches up instead of stretching the envelope.
+    /// is incremented, and the timeout is doubled" (§4.2).
+    ///
+    /// Deadlines count from the schedule, not from a late `now`, so the
+    /// envelope never stretches. A caller that wakes up late "may catch up on
+    /// the next one. However, the minimum spacing before another
+    /// retransmission is ACK_TIMEOUT, and the entire sequence of
+    /// (re-)transmissions MUST stay in the envelope of MAX_TRANSMIT_SPAN [...]
+    /// even if that means a sender may miss an opportunity to transmit"
+    /// (§4.2): missed opportunities are skipped, and the give-up instant, if
+    /// already past, wins over a last retransmission. After this call the
+    /// deadline is always later than `now`.
     pub fn on_timeout(
         &mut self,
         now: Instant,
         params: &TransmissionParameters,
     ) -> RetransmitAction {
-        if self.counter >= params.max_retransmit {
+        let max = params.max_retransmit;
+        if self.counter >= max {
             return RetransmitAction::GiveUp;
         }
-        self.counter += 1;
-        self.timeout = self.timeout.saturating_mul(2);
-        let base = if self.deadline > now {
-            now
-        } else {
-            self.deadline
-        };
-        self.deadline = base + self.timeout;
+        // Advance over every scheduled instant that is already past.
+        let mut due = 0u8;
+        while self.counter < max && self.deadline <= now {
+            self.counter += 1;
+            self.timeout = self.timeout.saturating_mul(2);
+            self.deadline = self.deadline + self.timeout;
+            due += 1;
+        }
+        if self.counter >= max && self.deadline <= now {
+            // Even the give-up instant has passed.
+            return RetransmitAction::GiveUp;
+        }
+        // This is the retransmission; keep ACK_TIMEOUT before the next one.
+        while self.counter < max && self.deadline < now + params.ack_timeout {
+            self.counter += 1;
+            self.timeout = self.timeout.saturating_mul(2);
+            self.deadline = self.deadline + self.timeout;
+        }
+        debug_assert!(due > 0);
         RetransmitAction::Retransmit
     }
 }
@@ -228,14 +248,23 @@ mod tests {
     }
 
     #[test]
-    fn late_timer_catches_up_without_stretching_the_envelope() {
+    fn late_timer_skips_missed_retransmissions_and_keeps_the_envelope() {
         let p = TransmissionParameters::default();
         let mut r = Retransmission::start(Instant::ZERO, &p, &mut Rng::new(9));
-        let first = r.deadline();
-        // The caller wakes 10 s late.
-        r.on_timeout(first + Duration::from_secs(10), &p);
-        let t = first.saturating_duration_since(Instant::ZERO);
-        assert_eq!(r.deadline(), Instant::ZERO + t * 3);
+        let t = r.deadline().saturating_duration_since(Instant::ZERO);
+        // The caller wakes 10 s late: one retransmission now, the schedule
+        // moves to the first instant at least ACK_TIMEOUT later.
+        let late = r.deadline() + Duration::from_secs(10);
+        assert_eq!(r.on_timeout(late, &p), RetransmitAction::Retransmit);
+        assert!(r.deadline() >= late + p.ack_timeout);
+        let k = u32::from(r.counter()) + 1;
+        assert_eq!(r.deadline(), Instant::ZERO + t * ((1 << k) - 1));
+        // Waking after the give-up instant gives up without sending.
+        let mut r = Retransmission::start(Instant::ZERO, &p, &mut Rng::new(9));
+        assert_eq!(
+            r.on_timeout(Instant::from_secs(1000), &p),
+            RetransmitAction::GiveUp
+        );
     }
 
     #[test]
