@@ -56,7 +56,7 @@ extern crate alloc;
 extern crate std;
 
 mod error;
-#[cfg(feature = "arbitrary")]
+#[cfg(all(feature = "arbitrary", feature = "alloc"))]
 pub mod fuzzing;
 mod packet;
 mod property;

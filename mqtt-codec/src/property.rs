@@ -607,11 +607,15 @@ impl<'a> Properties<'a> {
     pub(crate) fn check_for_encode(&self, ctx: Context) -> Result<usize, EncodeError> {
         match self.0 {
             // Decoded bytes were validated for their own packet; re-check the
-            // context (they might be moved to another packet type).
+            // context (they might be moved to another packet type) and the
+            // strict string rules (they might have been decoded leniently).
             Repr::Wire(b) => {
                 let mut seen = Seen(0);
                 for p in self.iter() {
                     seen.add(p.id(), ctx)?;
+                    for s in p.strings().into_iter().flatten() {
+                        string::check_str(s, true)?;
+                    }
                 }
                 seen.finish()?;
                 Ok(b.len())
@@ -623,7 +627,7 @@ impl<'a> Properties<'a> {
                     seen.add(p.id(), ctx)?;
                     p.check_value()?;
                     for s in p.strings().into_iter().flatten() {
-                        string::check_str(s, false)?;
+                        string::check_str(s, true)?;
                     }
                     len += p.wire_len()?;
                 }

@@ -210,9 +210,9 @@ fn coverage_summary_counts_statements_per_manifest() {
     }
     let all: BTreeSet<&String> = per_file.values().flatten().collect();
     for (file, ids) in &per_file {
-        println!("{file}: {} statements", ids.len());
+        eprintln!("{file}: {} statements", ids.len());
     }
-    println!(
+    eprintln!(
         "all manifests: {} of {total} statements of MQTT 5.0",
         all.len()
     );

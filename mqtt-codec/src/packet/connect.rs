@@ -188,7 +188,7 @@ impl<'a> Connect<'a> {
     pub(crate) fn plan(&self) -> Result<Plan, EncodeError> {
         let level = self.level;
         let v5 = level == ProtocolLevel::V5;
-        string::check_str(self.client_id, false)?;
+        string::check_str(self.client_id, true)?;
         check_client_id(self.client_id, level, self.clean_start)?;
         if !v5 && self.password.is_some() && self.username.is_none() {
             return Err(DecodeError::PasswordWithoutUsername.into());
@@ -205,7 +205,7 @@ impl<'a> Connect<'a> {
         remaining += string::str_len(self.client_id)?;
         let mut will_props = 0;
         if let Some(will) = &self.will {
-            string::check_str(will.topic, false)?;
+            string::check_str(will.topic, true)?;
             topic::check_name(will.topic)?;
             if v5 {
                 will_props = will.properties.check_for_encode(Context::Will)?;
@@ -216,7 +216,7 @@ impl<'a> Connect<'a> {
             remaining += string::str_len(will.topic)? + string::bin_len(will.payload)?;
         }
         if let Some(u) = self.username {
-            string::check_str(u, false)?;
+            string::check_str(u, true)?;
             remaining += string::str_len(u)?;
         }
         if let Some(p) = self.password {

@@ -390,7 +390,10 @@ impl<'a> Packet<'a> {
 
     /// Writes the frame at the start of `buf` and returns its length (equal
     /// to [`Packet::encoded_len`]). Validates everything a strict decoder
-    /// checks first; on any error `buf` is left untouched.
+    /// checks first — including the code points §1.5.4 says SHOULD NOT be
+    /// sent, whatever the decoder that produced the packet allowed — so a
+    /// strict receiver accepts every frame this writes. On any error `buf` is
+    /// left untouched.
     ///
     /// ```
     /// use mqtt_codec::{Packet, ProtocolLevel, PubResponse, ReasonCode, Properties};

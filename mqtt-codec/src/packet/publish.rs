@@ -100,7 +100,7 @@ impl<'a> Publish<'a> {
     /// Validates and sizes everything but the payload: `remaining` includes
     /// the payload, so the fixed header is right.
     pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
-        string::check_str(self.topic, false)?;
+        string::check_str(self.topic, true)?;
         topic::check_name_chars(self.topic)?;
         if self.dup && self.qos == QoS::AtMostOnce {
             return Err(DecodeError::DupWithQoS0.into());

@@ -288,7 +288,7 @@ impl<'a> Subscribe<'a> {
         }
         let mut remaining = 2;
         for s in self.filters.iter() {
-            string::check_str(s.filter, false)?;
+            string::check_str(s.filter, true)?;
             s.check(level)?;
             if level != ProtocolLevel::V5 && s.options.as_u8() & 0xFC != 0 {
                 return Err(EncodeError::NotAtThisLevel);

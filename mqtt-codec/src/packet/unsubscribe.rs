@@ -161,7 +161,7 @@ impl<'a> Unsubscribe<'a> {
         }
         let mut remaining = 2;
         for f in self.filters.iter() {
-            string::check_str(f, false)?;
+            string::check_str(f, true)?;
             check_filter(f, level)?;
             remaining += string::str_len(f)?;
         }
