@@ -290,10 +290,11 @@ pub fn mqtt_pub(rest: Vec<String>) -> Result<MqttPub, UsageError> {
     let body = match (p.value("message"), p.parse_opt::<usize>("size")?) {
         (Some(_), Some(_)) => return Err(usage("give --message or --size, not both")),
         (Some(t), None) => Body::Text(t.to_owned()),
-        (None, Some(n)) if n > 256 * 1024 * 1024 => {
-            return Err(usage(
-                "--size is at most 268435455 bytes (MQTT's maximum packet size)",
-            ))
+        (None, Some(n)) if n > crate::mqtt_cmd::MAX_PAYLOAD => {
+            return Err(usage(format!(
+                "--size is at most {} bytes (what the client keeps until acknowledged)",
+                crate::mqtt_cmd::MAX_PAYLOAD
+            )))
         }
         (None, Some(n)) => Body::Size(n),
         (None, None) => Body::Text("hello".to_owned()),

@@ -14,7 +14,9 @@ fn usage_errors_exit_2_with_the_usage_text() {
         &["frobnicate"],
         &["mqtt"],
         &["mqtt", "pub", "--topic", "t"],
-        &["mqtt", "sub", "--broker", "h:1", "--topic", "t", "--qos", "3"],
+        &[
+            "mqtt", "sub", "--broker", "h:1", "--topic", "t", "--qos", "3",
+        ],
         &["mqtt", "pub", "--broker", "h:1", "--topic", "t", "--bogus"],
         &["coap", "get"],
         &["coap", "get", "http://example.com/"],
@@ -24,8 +26,16 @@ fn usage_errors_exit_2_with_the_usage_text() {
     ] {
         let out = mqcoap(args, T);
         assert_eq!(out.code(), 2, "{args:?}: {}", out.stderr);
-        assert!(out.stderr.starts_with("mqcoap: "), "{args:?}: a one-line reason first: {}", out.stderr);
-        assert!(out.stderr.contains("usage:\n  mqcoap demo"), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("mqcoap: "),
+            "{args:?}: a one-line reason first: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("usage:\n  mqcoap demo"),
+            "{args:?}: {}",
+            out.stderr
+        );
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }

@@ -7,8 +7,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 /// Finds a peer program on `PATH` or in the sbin directories (mosquitto lives
@@ -17,8 +17,16 @@ use std::time::{Duration, Instant};
 /// `None` so the test can return early.
 pub fn peer(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin", "/usr/bin", "/usr/local/bin"].map(PathBuf::from));
+    let dirs = std::env::split_paths(&path).chain(
+        [
+            "/usr/sbin",
+            "/usr/local/sbin",
+            "/sbin",
+            "/usr/bin",
+            "/usr/local/bin",
+        ]
+        .map(PathBuf::from),
+    );
     for dir in dirs {
         let candidate = dir.join(name);
         if candidate.is_file() {
@@ -34,12 +42,20 @@ pub fn peer(name: &str) -> Option<PathBuf> {
 
 /// A loopback TCP port that was free a moment ago.
 pub fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A loopback UDP port that was free a moment ago.
 pub fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A directory removed (with its contents) on drop.
@@ -106,7 +122,13 @@ impl Proc {
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
         let stdout = pump(child.stdout.take().unwrap());
         let stderr = pump(child.stderr.take().unwrap());
-        Proc { name: name.to_owned(), child, stdout, stderr, stderr_seen: Vec::new() }
+        Proc {
+            name: name.to_owned(),
+            child,
+            stdout,
+            stderr,
+            stderr_seen: Vec::new(),
+        }
     }
 
     /// The process id.
@@ -165,7 +187,10 @@ impl Proc {
             match self.stdout.recv_timeout(left) {
                 Ok(l) if l.contains(needle) => return,
                 Ok(_) => {}
-                Err(_) => panic!("{}: no stdout line with {needle:?} within {timeout:?}", self.name),
+                Err(_) => panic!(
+                    "{}: no stdout line with {needle:?} within {timeout:?}",
+                    self.name
+                ),
             }
         }
     }
@@ -207,7 +232,10 @@ impl Proc {
 
     /// Sends SIGINT by PID (what Ctrl-C does), via kill(1).
     pub fn interrupt(&self) {
-        let _ = Command::new("kill").arg("-INT").arg(self.pid().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(self.pid().to_string())
+            .status();
     }
 }
 
@@ -273,18 +301,29 @@ pub fn run_cmd(name: &str, mut cmd: Command, timeout: Duration) -> Output {
             let _ = child.kill();
             let _ = child.wait();
             let err = t_err.join().unwrap_or_default();
-            panic!("{name} did not finish within {timeout:?}; stderr:\n{}", String::from_utf8_lossy(&err));
+            panic!(
+                "{name} did not finish within {timeout:?}; stderr:\n{}",
+                String::from_utf8_lossy(&err)
+            );
         }
         std::thread::sleep(Duration::from_millis(5));
     };
     let stdout = String::from_utf8_lossy(&t_out.join().unwrap_or_default()).into_owned();
     let stderr = String::from_utf8_lossy(&t_err.join().unwrap_or_default()).into_owned();
-    Output { status, stdout, stderr }
+    Output {
+        status,
+        stdout,
+        stderr,
+    }
 }
 
 /// Runs `mqcoap ARGS` to completion (deadline `timeout`).
 pub fn mqcoap(args: &[&str], timeout: Duration) -> Output {
-    run_cmd(&format!("mqcoap {}", args.join(" ")), mqcoap_cmd(args), timeout)
+    run_cmd(
+        &format!("mqcoap {}", args.join(" ")),
+        mqcoap_cmd(args),
+        timeout,
+    )
 }
 
 /// Polls `ready` every 20 ms until it holds; panics after `timeout`.
@@ -311,27 +350,49 @@ impl Mosquitto {
     /// missing outside CI. Persistence goes to a temp dir, so a restart with
     /// [`Mosquitto::restart`] keeps sessions and queued messages.
     pub fn start() -> Option<Mosquitto> {
-        let exe = peer("mosquitto")?;
-        let dir = TempDir::new("mosquitto");
-        let port = free_tcp_port();
-        let proc = Mosquitto::launch(&exe, dir.path(), port);
-        Some(Mosquitto { port, proc, dir, exe })
+        Mosquitto::start_with(true)
     }
 
-    fn launch(exe: &Path, dir: &Path, port: u16) -> Proc {
-        let conf = dir.join("mosquitto.conf");
+    /// A broker that refuses every client (`allow_anonymous false` and no
+    /// password file): CONNACK "not authorized".
+    pub fn start_refusing() -> Option<Mosquitto> {
+        Mosquitto::start_with(false)
+    }
+
+    fn start_with(anonymous: bool) -> Option<Mosquitto> {
+        let exe = peer("mosquitto")?;
+        let dir = TempDir::new("mosquitto");
+        // Started as root, mosquitto drops to its own user before it writes
+        // the persistence file: let that user write here.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        }
+        let conf = dir.path().join("mosquitto.conf");
+        let port = free_tcp_port();
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n\
+                "listener {port} 127.0.0.1\nallow_anonymous {anonymous}\npersistence true\n\
                  persistence_location {}/\nautosave_interval 0\nmax_queued_messages 100000\n\
                  log_dest stderr\nlog_type error\nlog_type warning\n",
-                dir.display()
+                dir.path().display()
             ),
         )
         .unwrap();
+        let proc = Mosquitto::launch(&exe, &conf, port);
+        Some(Mosquitto {
+            port,
+            proc,
+            dir,
+            exe,
+        })
+    }
+
+    fn launch(exe: &Path, conf: &Path, port: u16) -> Proc {
         let mut cmd = Command::new(exe);
-        cmd.arg("-c").arg(&conf);
+        cmd.arg("-c").arg(conf);
         let proc = Proc::spawn("mosquitto", cmd);
         wait_until("mosquitto", Duration::from_secs(10), || {
             TcpStream::connect(("127.0.0.1", port)).is_ok()
@@ -347,9 +408,16 @@ impl Mosquitto {
     /// Stops the broker (SIGTERM, so it saves its persistence file) and starts
     /// it again on the same port with the same state.
     pub fn restart(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.proc.pid().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.proc.pid().to_string())
+            .status();
         self.proc.wait(Duration::from_secs(10));
-        self.proc = Mosquitto::launch(&self.exe, self.dir.path(), self.port);
+        self.proc = Mosquitto::launch(
+            &self.exe,
+            &self.dir.path().join("mosquitto.conf"),
+            self.port,
+        );
     }
 }
 
@@ -380,7 +448,8 @@ impl LibcoapServer {
 /// Sends a CoAP ping (an Empty CON, RFC 7252 §4.3) until an RST comes back.
 pub fn wait_until_coap_answers(port: u16) {
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sock.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
     let mut mid: u16 = 0x4d00;
     wait_until("CoAP server", Duration::from_secs(10), || {
         mid = mid.wrapping_add(1);
@@ -402,8 +471,11 @@ pub fn spawn_serve() -> (Proc, u16) {
 /// A `mosquitto_sub` client, started and subscribed (it waits for SUBACK).
 pub fn mosquitto_sub(broker_port: u16, extra: &[&str]) -> Option<Proc> {
     let exe = peer("mosquitto_sub")?;
-    let mut cmd = Command::new(exe);
-    cmd.args(["-h", "127.0.0.1", "-p", &broker_port.to_string(), "-d"]).args(extra);
+    // Its stdout is a pipe here: line-buffer it so SUBACK shows at once.
+    let mut cmd = Command::new("stdbuf");
+    cmd.arg("-oL").arg(exe);
+    cmd.args(["-h", "127.0.0.1", "-p", &broker_port.to_string(), "-d"])
+        .args(extra);
     let mut p = Proc::spawn("mosquitto_sub", cmd);
     p.wait_stdout("received SUBACK", Duration::from_secs(10));
     p.wait_stdout("Subscribed", Duration::from_secs(10));
@@ -429,9 +501,14 @@ pub fn mosquitto_sub_messages(p: &mut Proc, n: usize, timeout: Duration) -> Vec<
 pub fn mosquitto_pub(broker_port: u16, args: &[&str]) -> Option<Output> {
     let exe = peer("mosquitto_pub")?;
     let mut cmd = Command::new(exe);
-    cmd.args(["-h", "127.0.0.1", "-p", &broker_port.to_string()]).args(args);
+    cmd.args(["-h", "127.0.0.1", "-p", &broker_port.to_string()])
+        .args(args);
     let out = run_cmd("mosquitto_pub", cmd, Duration::from_secs(20));
-    assert!(out.status.success(), "mosquitto_pub {args:?} failed: {}", out.stderr);
+    assert!(
+        out.status.success(),
+        "mosquitto_pub {args:?} failed: {}",
+        out.stderr
+    );
     Some(out)
 }
 
@@ -440,5 +517,9 @@ pub fn coap_client(args: &[&str]) -> Option<Output> {
     let exe = peer("coap-client-notls")?;
     let mut cmd = Command::new(exe);
     cmd.args(args);
-    Some(run_cmd(&format!("coap-client-notls {}", args.join(" ")), cmd, Duration::from_secs(30)))
+    Some(run_cmd(
+        &format!("coap-client-notls {}", args.join(" ")),
+        cmd,
+        Duration::from_secs(30),
+    ))
 }

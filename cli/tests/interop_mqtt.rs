@@ -1,0 +1,411 @@
+//! `mqcoap mqtt pub|sub` against a real mosquitto broker, with mosquitto's own
+//! clients on the other end where that proves interoperability.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(20);
+
+/// Starts `mqcoap mqtt sub` and waits until its subscription is acknowledged.
+fn sub(broker: &Mosquitto, args: &[&str]) -> Proc {
+    let addr = broker.addr();
+    let mut all = vec!["mqtt", "sub", "--broker", &addr];
+    all.extend_from_slice(args);
+    let mut p = spawn_mqcoap(&all);
+    p.wait_stderr("subscribed to", T);
+    p
+}
+
+fn publish(broker: &Mosquitto, args: &[&str]) -> Output {
+    let addr = broker.addr();
+    let mut all = vec!["mqtt", "pub", "--broker", &addr];
+    all.extend_from_slice(args);
+    let out = mqcoap(&all, T);
+    assert_eq!(out.code(), 0, "mqcoap {all:?} failed:\n{}", out.stderr);
+    out
+}
+
+#[test]
+fn mqcoap_pub_reaches_mqcoap_sub_and_mosquitto_sub_at_levels_4_and_5_and_every_qos() {
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
+    for level in ["4", "5"] {
+        for qos in ["0", "1", "2"] {
+            let topic = format!("interop/l{level}/q{qos}");
+            let mut ours = sub(
+                &broker,
+                &[
+                    "--topic",
+                    &topic,
+                    "--qos",
+                    qos,
+                    "--protocol",
+                    level,
+                    "--count",
+                    "3",
+                ],
+            );
+            let v = if level == "5" { "5" } else { "311" };
+            let Some(mut theirs) =
+                mosquitto_sub(broker.port, &["-t", &topic, "-q", qos, "-V", v, "-C", "3"])
+            else {
+                return;
+            };
+            publish(
+                &broker,
+                &[
+                    "--topic",
+                    &topic,
+                    "--qos",
+                    qos,
+                    "--protocol",
+                    level,
+                    "--count",
+                    "3",
+                    "--message",
+                    "m",
+                ],
+            );
+            assert_eq!(
+                ours.lines(3, T),
+                ["m-1", "m-2", "m-3"],
+                "mqcoap sub, level {level} QoS {qos}"
+            );
+            assert!(
+                ours.wait(T).success(),
+                "mqcoap sub --count 3 exits 0 after 3 messages"
+            );
+            assert_eq!(
+                mosquitto_sub_messages(&mut theirs, 3, T),
+                ["m-1", "m-2", "m-3"],
+                "mosquitto_sub, level {level} QoS {qos}"
+            );
+        }
+    }
+}
+
+#[test]
+fn mosquitto_pub_reaches_mqcoap_sub_at_levels_4_and_5_and_every_qos() {
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
+    for (level, v) in [("4", "mqttv311"), ("5", "mqttv5")] {
+        for qos in ["0", "1", "2"] {
+            let topic = format!("theirs/l{level}/q{qos}");
+            let mut ours = sub(
+                &broker,
+                &[
+                    "--topic",
+                    "theirs/+/+",
+                    "--qos",
+                    qos,
+                    "--protocol",
+                    level,
+                    "--count",
+                    "1",
+                ],
+            );
+            let msg = format!("from mosquitto_pub {level} {qos}");
+            if mosquitto_pub(broker.port, &["-t", &topic, "-q", qos, "-V", v, "-m", &msg]).is_none()
+            {
+                return;
+            }
+            assert_eq!(ours.lines(1, T), [msg]);
+            assert!(ours.wait(T).success());
+        }
+    }
+}
+
+#[test]
+fn retained_message_is_delivered_to_a_later_subscriber() {
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
+    for level in ["4", "5"] {
+        let topic = format!("retained/{level}");
+        publish(
+            &broker,
+            &[
+                "--topic",
+                &topic,
+                "--qos",
+                "1",
+                "--protocol",
+                level,
+                "--retain",
+                "--message",
+                "kept",
+            ],
+        );
+        let mut ours = sub(
+            &broker,
+            &["--topic", &topic, "--protocol", level, "--count", "1"],
+        );
+        assert_eq!(ours.lines(1, T), ["kept"], "level {level}");
+        assert!(ours.wait(T).success());
+        let Some(mut theirs) = mosquitto_sub(broker.port, &["-t", &topic, "-C", "1"]) else {
+            return;
+        };
+        assert_eq!(mosquitto_sub_messages(&mut theirs, 1, T), ["kept"]);
+    }
+}
+
+#[test]
+fn will_is_published_when_the_connection_closes_abruptly() {
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
+    for level in ["4", "5"] {
+        let will_topic = format!("will/{level}");
+        let Some(mut watcher) = mosquitto_sub(broker.port, &["-t", &will_topic, "-C", "1"]) else {
+            return;
+        };
+        let mut doomed = sub(
+            &broker,
+            &[
+                "--topic",
+                "nothing/here",
+                "--protocol",
+                level,
+                "--keep-alive",
+                "5",
+                "--will-topic",
+                &will_topic,
+                "--will-message",
+                "gone",
+                "--will-qos",
+                "1",
+            ],
+        );
+        doomed.kill(); // SIGKILL: no DISCONNECT, the broker sees the socket close
+        assert_eq!(
+            mosquitto_sub_messages(&mut watcher, 1, T),
+            ["gone"],
+            "level {level}"
+        );
+    }
+}
+
+#[test]
+fn persistent_session_picks_up_messages_queued_while_offline() {
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
+    for level in ["4", "5"] {
+        let topic = format!("offline/{level}");
+        let id = format!("mqcoap-offline-{level}");
+        let persistent = [
+            "--client-id",
+            &id,
+            "--no-clean",
+            "--qos",
+            "1",
+            "--protocol",
+            level,
+        ];
+        // Create the session and its subscription, then go away.
+        let mut first = sub(
+            &broker,
+            &[&["--topic", &topic, "--count", "1"][..], &persistent].concat(),
+        );
+        publish(
+            &broker,
+            &[
+                "--topic",
+                &topic,
+                "--qos",
+                "1",
+                "--protocol",
+                level,
+                "--message",
+                "online",
+            ],
+        );
+        assert_eq!(first.lines(1, T), ["online"]);
+        assert!(first.wait(T).success());
+        // Published while the subscriber is offline: the broker queues them.
+        publish(
+            &broker,
+            &[
+                "--topic",
+                &topic,
+                "--qos",
+                "1",
+                "--protocol",
+                level,
+                "--count",
+                "5",
+                "--message",
+                "queued",
+            ],
+        );
+        let addr = broker.addr();
+        let mut back = spawn_mqcoap(
+            &[
+                &[
+                    "mqtt", "sub", "--broker", &addr, "--topic", &topic, "--count", "5",
+                ][..],
+                &persistent,
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            back.lines(5, T),
+            ["queued-1", "queued-2", "queued-3", "queued-4", "queued-5"],
+            "level {level}"
+        );
+        assert!(back.wait(T).success());
+    }
+}
+
+#[test]
+fn qos2_stream_survives_a_broker_restart_with_reconnect_exactly_once() {
+    let Some(mut broker) = Mosquitto::start() else {
+        return;
+    };
+    const N: usize = 3000;
+    let n = N.to_string();
+    let addr = broker.addr();
+    let session = ["--qos", "2", "--no-clean", "--reconnect", "--protocol", "5"];
+    let mut subscriber = spawn_mqcoap(
+        &[
+            &[
+                "mqtt",
+                "sub",
+                "--broker",
+                &addr,
+                "--topic",
+                "stream",
+                "--count",
+                &n,
+                "--client-id",
+                "stream-sub",
+            ][..],
+            &session,
+        ]
+        .concat(),
+    );
+    subscriber.wait_stderr("subscribed to", T);
+    let mut publisher = spawn_mqcoap(
+        &[
+            &[
+                "mqtt",
+                "pub",
+                "--broker",
+                &addr,
+                "--topic",
+                "stream",
+                "--count",
+                &n,
+                "--message",
+                "s",
+            ][..],
+            &["--client-id", "stream-pub"],
+            &session,
+        ]
+        .concat(),
+    );
+    // Let part of the stream through, then restart the broker under it.
+    let mut got = subscriber.lines(N / 5, T);
+    assert_eq!(got.len(), N / 5, "the stream started");
+    broker.restart();
+    got.extend(subscriber.lines(N - got.len(), Duration::from_secs(60)));
+    assert!(
+        publisher.wait(Duration::from_secs(60)).success(),
+        "every message was acknowledged"
+    );
+    assert!(subscriber.wait(T).success());
+    // Exactly once: each payload s-1 … s-N appears one time, none is missing.
+    let mut seen = vec![0u32; N + 1];
+    for line in &got {
+        let i: usize = line
+            .strip_prefix("s-")
+            .and_then(|s| s.parse().ok())
+            .expect(line);
+        seen[i] += 1;
+    }
+    let wrong: Vec<(usize, u32)> = (1..=N)
+        .filter(|i| seen[*i] != 1)
+        .map(|i| (i, seen[i]))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "messages not delivered exactly once (seq, times): {wrong:?}"
+    );
+    subscriber.drain_stderr();
+    publisher.drain_stderr();
+    eprintln!(
+        "publisher: {:#?}\nsubscriber: {:#?}",
+        publisher.stderr_seen, subscriber.stderr_seen
+    );
+    assert!(
+        subscriber
+            .stderr_seen
+            .iter()
+            .any(|l| l.contains("reconnect")),
+        "the subscriber reported its reconnect: {:?}",
+        subscriber.stderr_seen
+    );
+}
+
+#[test]
+fn connack_refusal_is_reported_by_name() {
+    let Some(broker) = Mosquitto::start_refusing() else {
+        return;
+    };
+    let addr = broker.addr();
+    for (level, name) in [
+        ("4", "not authorized (return code 5)"),
+        ("5", "Not authorized (reason code 0x87)"),
+    ] {
+        let out = mqcoap(
+            &[
+                "mqtt",
+                "sub",
+                "--broker",
+                &addr,
+                "--topic",
+                "t",
+                "--protocol",
+                level,
+            ],
+            T,
+        );
+        assert_eq!(out.code(), 1, "level {level}: {}", out.stderr);
+        assert!(out.stderr.contains(name), "level {level}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn refused_connection_and_unknown_host_are_clean_errors() {
+    let port = free_tcp_port().to_string();
+    let out = mqcoap(
+        &[
+            "mqtt",
+            "pub",
+            "--broker",
+            &format!("127.0.0.1:{port}"),
+            "--topic",
+            "t",
+        ],
+        T,
+    );
+    assert_eq!(out.code(), 1);
+    assert!(out.stderr.contains("connection refused"), "{}", out.stderr);
+    let out = mqcoap(
+        &[
+            "mqtt",
+            "sub",
+            "--broker",
+            "no-such-host.invalid:1883",
+            "--topic",
+            "t",
+        ],
+        T,
+    );
+    assert_eq!(out.code(), 1);
+    assert!(out.stderr.contains("unknown host"), "{}", out.stderr);
+}
