@@ -428,12 +428,14 @@ pub struct LibcoapServer {
 }
 
 impl LibcoapServer {
-    /// Starts the server, or `None` (skip) when libcoap is missing outside CI.
+    /// Starts `coap-server-notls -A 127.0.0.1 -p PORT -d 10`, or `None` (skip) when libcoap is missing outside CI.
     pub fn start() -> Option<LibcoapServer> {
         let exe = peer("coap-server-notls")?;
         let port = free_udp_port();
         let mut cmd = Command::new(exe);
-        cmd.args(["-A", "127.0.0.1", "-p", &port.to_string()]);
+        // -d 10: allow up to 10 resources created by PUT/POST, so that
+        // POST and DELETE have something to act on.
+        cmd.args(["-A", "127.0.0.1", "-p", &port.to_string(), "-d", "10"]);
         let proc = Proc::spawn("coap-server-notls", cmd);
         wait_until_coap_answers(port);
         Some(LibcoapServer { port, proc })
