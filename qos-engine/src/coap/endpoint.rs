@@ -490,13 +490,11 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         let msg = match Message::parse(bytes) {
             Ok(m) => m,
             Err(e) => {
-                match e.reaction() {
-                    Reaction::Reset { message_id } => {
-                        self.send_control(peer, MessageType::Reset, message_id)
-                    }
-                    // RFC 7252 §4.3: rejecting a NON "MAY involve sending a
-                    // matching Reset message": we stay silent.
-                    _ => {}
+                // RFC 7252 §4.2: a malformed CON is rejected with a Reset.
+                // §4.3: rejecting a NON "MAY involve sending a matching Reset
+                // message": we stay silent, as for ACK and RST.
+                if let Reaction::Reset { message_id } = e.reaction() {
+                    self.send_control(peer, MessageType::Reset, message_id)
                 }
                 self.reject(peer, Rejection::Malformed(e.kind));
                 return;
@@ -1831,9 +1829,8 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             .position(|o| o.is_some_and(|o| o.peer == peer && o.last_mid == mid))
         {
             self.remove_observer(k, ObserverGone::Reset);
-            return;
         }
-        // An unexpected Reset is silently ignored (RFC 7252 §4.2).
+        // Otherwise an unexpected Reset: silently ignored (RFC 7252 §4.2).
     }
 
     fn on_empty_ack(&mut self, now: Instant, peer: P, mid: u16) {
@@ -1949,16 +1946,22 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             gen: ex.gen,
         };
         // Any response ends the retransmission of the request (a separate
-        // response before the ACK acknowledges it implicitly, §5.2.2).
-        ex.retx = None;
+        // response before the ACK acknowledges it implicitly, §5.2.2) —
+        // unless it turns out to be a stale one, which restores it.
+        let saved_retx = ex.retx.take();
         let in_flight = matches!(ex.state, ExState::Sending | ExState::Waiting);
 
         if let Some(mut o) = ex.observe {
             if o.deregistering {
                 // RFC 7641 §3.6: nothing is delivered after deregistration;
                 // the final response (without Observe) ends the exchange.
-                if obs.is_none() || in_flight {
+                if obs.is_none() {
                     self.finish(i);
+                } else if ex.state == ExState::Sending {
+                    // A notification crossed the deregistration request: it
+                    // was received, so wait (bounded) for its response.
+                    ex.state = ExState::Waiting;
+                    ex.deadline = now + response_timeout;
                 }
                 return;
             }
@@ -2021,9 +2024,9 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             // The server did not accept the registration: a plain response.
             ex.observe = None;
         }
-        if !in_flight && ex.state != ExState::UploadPaused {
-            // Observing exchanges were handled above; anything else here is
-            // a stale duplicate.
+        if !in_flight {
+            // Observing exchanges were handled above; a paused upload has no
+            // request in flight: anything here is a stale duplicate.
             return;
         }
 
@@ -2058,6 +2061,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         if let Some(b) = b2 {
             if b.num() != ex.block2_num {
                 // Not the block we asked for: a late duplicate (RFC 7959 §2.4).
+                ex.retx = saved_retx;
                 return;
             }
             let part = BodyPart {

@@ -123,6 +123,10 @@ pub struct Counters {
     pub virtual_time_us: u64,
 }
 
+/// A request the server application answers later: (when, id, method,
+/// path, body, Observe).
+type Pending = (Instant, RequestId, Code, String, Vec<u8>, Option<u32>);
+
 /// A client and a server endpoint joined by a seeded [`Link`].
 ///
 /// `N`, `D`, `M` are the endpoints' capacities (see [`Endpoint`]).
@@ -161,7 +165,7 @@ pub struct Pair<const N: usize = 4, const D: usize = 16, const M: usize = 1152> 
     pub server_responds: bool,
     /// Server application: delay before it responds (0: at once, piggybacked).
     pub server_delay: Duration,
-    pending: Vec<(Instant, RequestId, Code, String, Vec<u8>, Option<u32>)>,
+    pending: Vec<Pending>,
     buf: Vec<u8>,
 }
 
