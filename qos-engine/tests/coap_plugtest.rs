@@ -1269,3 +1269,159 @@ fn reset_cancels_a_con_request() {
     );
     assert!(p.c.poll_timeout().is_none());
 }
+
+/// Builds a CON request datagram for the server-side rule tests.
+fn raw_request(mid: u16, block1: Option<Block>, size1: Option<u32>, payload: &[u8]) -> Vec<u8> {
+    let mut b = coap_codec::MessageBuilder::new(MessageType::Confirmable, Code::PUT, mid);
+    b.token(&[0x42]).uri_path("up");
+    if let Some(bl) = block1 {
+        b.block1(bl);
+    }
+    if let Some(s) = size1 {
+        b.size1(s);
+    }
+    b.payload(payload);
+    let mut out = vec![0u8; b.encoded_len().unwrap()];
+    b.build(&mut out).unwrap();
+    out
+}
+
+fn answer(s: &mut Ep, bytes: &[u8]) -> (Vec<u8>, Vec<Event<u8>>) {
+    s.handle_datagram(Instant::ZERO, C, bytes);
+    let mut buf = [0u8; 1152];
+    let t = s.poll_transmit(Instant::ZERO, &mut buf).expect("an answer");
+    let mut evs = Vec::new();
+    while let Some(e) = s.poll_event() {
+        evs.push(e);
+    }
+    (buf[..t.len].to_vec(), evs)
+}
+
+#[test]
+fn rfc7959_2_9_2_block1_out_of_order_gets_4_08_and_is_not_delivered() {
+    let mut s = Ep::new(Config::default(), Instant::ZERO);
+    // Block 1 without block 0.
+    let (r, evs) = answer(
+        &mut s,
+        &raw_request(1, Some(Block::new(1, true, 0).unwrap()), None, &[1; 16]),
+    );
+    let m = Message::parse(&r).unwrap();
+    assert_eq!(
+        (m.message_type(), m.code()),
+        (
+            MessageType::Acknowledgement,
+            Code::REQUEST_ENTITY_INCOMPLETE
+        )
+    );
+    assert!(evs.is_empty());
+    // Block 0 then block 2 (block 1 missing).
+    let (r, evs) = answer(
+        &mut s,
+        &raw_request(2, Some(Block::new(0, true, 0).unwrap()), None, &[1; 16]),
+    );
+    let m = Message::parse(&r).unwrap();
+    assert_eq!(m.code(), Code::CONTINUE);
+    assert_eq!(m.block1(), Ok(Some(Block::new(0, true, 0).unwrap())));
+    assert!(matches!(evs[..], [Event::Request { block1: Some(p), .. }] if p.offset == 0 && p.more));
+    let (r, evs) = answer(
+        &mut s,
+        &raw_request(3, Some(Block::new(2, false, 0).unwrap()), None, &[1; 5]),
+    );
+    assert_eq!(
+        Message::parse(&r).unwrap().code(),
+        Code::REQUEST_ENTITY_INCOMPLETE
+    );
+    assert!(evs.is_empty());
+}
+
+#[test]
+fn rfc7959_2_9_3_block1_too_large_gets_4_13_with_size1() {
+    let cfg = Config {
+        max_body: 1000,
+        ..Config::default()
+    };
+    let mut s = Ep::new(cfg, Instant::ZERO);
+    // Size1 announces more than max_body.
+    let (r, evs) = answer(
+        &mut s,
+        &raw_request(
+            1,
+            Some(Block::new(0, true, 2).unwrap()),
+            Some(5000),
+            &[0; 64],
+        ),
+    );
+    let m = Message::parse(&r).unwrap();
+    assert_eq!(m.code(), Code::REQUEST_ENTITY_TOO_LARGE);
+    assert_eq!(m.uint_option(OptionNumber::SIZE1), Ok(Some(1000)));
+    assert!(evs.is_empty());
+    // No Size1, but the blocks run past max_body.
+    let (r, _) = answer(
+        &mut s,
+        &raw_request(2, Some(Block::new(0, true, 6).unwrap()), None, &[0; 1024]),
+    );
+    assert_eq!(
+        Message::parse(&r).unwrap().code(),
+        Code::REQUEST_ENTITY_TOO_LARGE
+    );
+}
+
+#[test]
+fn rfc7252_4_5_duplicate_con_request_replays_the_response_without_redelivery() {
+    let mut s = Ep::new(Config::default(), Instant::ZERO);
+    let req = raw_request(7, None, None, b"x");
+    s.handle_datagram(Instant::ZERO, C, &req);
+    let id = match s.poll_event() {
+        Some(Event::Request { id, .. }) => id,
+        e => panic!("{e:?}"),
+    };
+    s.respond(Instant::ZERO, id, &Response::new(Code::CHANGED, b"ok"))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let t = s.poll_transmit(Instant::ZERO, &mut buf).unwrap();
+    let first = buf[..t.len].to_vec();
+    // Within EXCHANGE_LIFETIME: same bytes again, no second delivery.
+    let later = Instant::from_secs(200);
+    s.handle_datagram(later, C, &req);
+    assert!(s.poll_event().is_none());
+    let t = s.poll_transmit(later, &mut buf).unwrap();
+    assert_eq!(&buf[..t.len], &first[..]);
+    assert_eq!(s.stats().duplicates_suppressed, 1);
+    assert_eq!(s.stats().requests_delivered, 1);
+    // After EXCHANGE_LIFETIME (247 s) the Message ID is new again.
+    s.handle_datagram(Instant::from_secs(300), C, &req);
+    assert!(matches!(s.poll_event(), Some(Event::Request { .. })));
+}
+
+#[test]
+fn rfc7252_4_2_unexpected_con_and_non_responses_are_reset() {
+    let mut c = Ep::new(Config::default(), Instant::ZERO);
+    let mut buf = [0u8; 64];
+    for (ty, mid) in [
+        (MessageType::Confirmable, 0x10u16),
+        (MessageType::NonConfirmable, 0x11),
+    ] {
+        let mut b = coap_codec::MessageBuilder::new(ty, Code::CONTENT, mid);
+        b.token(&[9, 9]).payload(b"?");
+        let n = b.build(&mut buf).unwrap();
+        let dgram = buf[..n].to_vec();
+        c.handle_datagram(Instant::ZERO, S, &dgram);
+        let t = c.poll_transmit(Instant::ZERO, &mut buf).unwrap();
+        let [hi, lo] = mid.to_be_bytes();
+        assert_eq!(&buf[..t.len], &[0x70, 0x00, hi, lo]);
+        assert!(matches!(
+            c.poll_event(),
+            Some(Event::Rejected {
+                reason: qos_engine::coap::Rejection::Unexpected,
+                ..
+            })
+        ));
+    }
+    // An unexpected piggybacked response (ACK) is ignored, never answered.
+    let n = coap_codec::MessageBuilder::ack(0x12, Code::CONTENT, &[1])
+        .build(&mut buf)
+        .unwrap();
+    let dgram = buf[..n].to_vec();
+    c.handle_datagram(Instant::ZERO, S, &dgram);
+    assert!(c.poll_transmit(Instant::ZERO, &mut buf).is_none());
+}
