@@ -146,6 +146,8 @@ mod timer;
 mod types;
 
 #[cfg(feature = "sim")]
+pub mod script;
+#[cfg(feature = "sim")]
 pub mod sim;
 
 
