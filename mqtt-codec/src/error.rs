@@ -99,7 +99,7 @@ decode_errors! {
     InvalidRequestProblemInformation => ProtocolError, "§3.1.2.11.7", "invalid_property", "Request Problem Information is neither 0 nor 1";
     /// Request Response Information other than 0 or 1 (§3.1.2.11.6).
     InvalidRequestResponseInformation => ProtocolError, "§3.1.2.11.6", "invalid_property", "Request Response Information is neither 0 nor 1";
-    /// "It is a Protocol Error to include the Receive Maximum value … [of] 0"
+    /// "It is a Protocol Error to include the Receive Maximum value … of 0"
     /// (§3.1.2.11.3, §3.2.2.3.3).
     ReceiveMaximumZero => ProtocolError, "§3.1.2.11.3", "invalid_property", "Receive Maximum is 0";
     /// "It is a Protocol Error … for the value to be set to zero" (Maximum
