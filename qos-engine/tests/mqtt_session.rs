@@ -721,6 +721,31 @@ fn local_disconnect_sends_the_reason_then_closes_mqtt_3_14_4_1() {
     assert!(t.out().is_empty());
 }
 
+#[test]
+fn acknowledgements_made_ready_go_out_before_a_local_disconnect_mqtt_4_6_0_2() {
+    let mut t = T::new(Config {
+        manual_ack: true,
+        ..Config::client(ProtocolLevel::V5)
+    });
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
+    t.out();
+    t.connack(false, &[]);
+    t.events();
+    t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
+    t.feed(publish_in("x", b"2", QoS::AtLeastOnce, Some(2), false));
+    t.events();
+    t.s.ack(t.now, pid(1), ReasonCode::Success).unwrap();
+    t.s.disconnect(t.now, ReasonCode::Success, None).unwrap();
+    // PUBACK 1 (taken by the application) then DISCONNECT; message 2 was
+    // never acknowledged, so it stays unacknowledged and will be resent.
+    assert_eq!(
+        tys(&t.out()),
+        [(PacketType::PubAck, Some(1), false), (PacketType::Disconnect, None, false)]
+    );
+    assert!(t.closed);
+}
+
 // ---------------------------------------------------------------- enhanced auth
 
 #[test]

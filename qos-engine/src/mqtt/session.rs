@@ -155,6 +155,10 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     in_alias: AliasTable,
     auth_method: heapless::Vec<u8, AUTH_METHOD_CAP>,
     close_pending: bool,
+    /// The DISCONNECT to write last before closing.
+    final_disconnect: Option<ReasonCode>,
+    /// A local disconnect: ready PUBACK/PUBREC go out before the DISCONNECT.
+    flush_acks: bool,
     pending_session_present: bool,
     stats: Stats,
 }
@@ -216,6 +220,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             in_alias: AliasTable::new(),
             auth_method: heapless::Vec::new(),
             close_pending: false,
+            final_disconnect: None,
+            flush_acks: false,
             pending_session_present: false,
             stats: Stats::default(),
         }
@@ -866,7 +872,12 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             }
         }
         self.push_event(Event::Disconnected(DisconnectCause::Local(reason)));
-        self.close_with(Some(reason));
+        let (frames, ctrl) = (self.frames.clone(), self.ctrl.clone());
+        self.close_local(reason);
+        if self.flush_acks {
+            self.frames = frames;
+            self.ctrl = ctrl;
+        }
         Ok(())
     }
 
@@ -899,7 +910,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             // Writing freed room in the queues: more input may be processed.
             self.process(now);
         }
-        let close = self.close_pending && self.frames.is_empty() && self.ctrl.is_empty();
+        let close = self.close_pending
+            && self.frames.is_empty()
+            && self.ctrl.is_empty()
+            && self.final_disconnect.is_none();
         if pos > 0 {
             self.stats.bytes_sent += pos as u64;
             self.last_tx = now;
@@ -965,6 +979,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         self.out_alias.clear();
         self.in_alias.clear();
         self.close_pending = false;
+        self.final_disconnect = None;
+        self.flush_acks = false;
         self.keep_alive = 0;
         // [MQTT-4.4.0-1]: unacknowledged PUBLISH and PUBREL are resent, with
         // their original identifiers, once the session is resumed.
@@ -987,6 +1003,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         self.frames.clear();
         self.ctrl.clear();
         self.close_pending = false;
+        self.final_disconnect = None;
+        self.flush_acks = false;
         // SUBSCRIBE / UNSUBSCRIBE are not resumed: mark them lost, to be
         // reported by `poll_event`.
         for i in 0..self.store.slots().len() {
@@ -1029,15 +1047,18 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     }
 
     /// Ends the connection: DISCONNECT `reason` first at 5.0 (when a reason
-    /// is given and CONNACK was exchanged), then close.
+    /// is given and CONNACK was exchanged), then close. Everything queued is
+    /// dropped: the peer broke the protocol or is gone.
     fn close_with(&mut self, reason: Option<ReasonCode>) {
         self.frames.clear();
         self.ctrl.clear();
+        self.flush_acks = false;
+        self.final_disconnect = None;
         if let Some(rc) = reason {
             if self.level == ProtocolLevel::V5 && self.conn == Conn::Connected
                 || (self.level != ProtocolLevel::V5 && self.is_client())
             {
-                let _ = self.ctrl.push_back(Ctrl::Disconnect(rc));
+                self.final_disconnect = Some(rc);
             }
         }
         self.conn = Conn::Closing;
@@ -1047,6 +1068,18 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         self.events_before_held = 0;
         self.timers.stop(Timer::Ping);
         self.timers.stop(Timer::Dead);
+    }
+
+    /// The application ends the connection: what is already queued —
+    /// frames, PUBCOMP/PINGRESP, and the acknowledgements of messages the
+    /// application already took — goes out before the DISCONNECT.
+    fn close_local(&mut self, reason: ReasonCode) {
+        let connected = self.conn == Conn::Connected;
+        self.close_with(Some(reason));
+        self.flush_acks = connected;
+        if !connected {
+            self.frames.clear();
+        }
     }
 
     fn peer_error(&mut self, err: PeerError) {
@@ -1589,7 +1622,17 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             }
             return n;
         }
-        if self.conn != Conn::Connected {
+        let acks_allowed = self.conn == Conn::Connected || self.flush_acks;
+        if !acks_allowed || (self.conn == Conn::Closing && self.inbound.next_ack().is_none()) {
+            // Closing: the DISCONNECT is the last frame [MQTT-3.14.4-1].
+            if let Some(rc) = self.final_disconnect {
+                let n = self.write_ctrl(Ctrl::Disconnect(rc), buf);
+                if n > 0 {
+                    self.final_disconnect = None;
+                    self.flush_acks = false;
+                }
+                return n;
+            }
             return 0;
         }
         // 3. PUBACK / PUBREC, in the order the PUBLISH packets arrived.
@@ -1619,6 +1662,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 self.inbound.get_mut(i).state = InState::RecSent;
             }
             return n;
+        }
+        if self.conn != Conn::Connected {
+            return 0;
         }
         // 4. PUBREL, in the order the PUBREC packets arrived [MQTT-4.6.0-4].
         let rel = self

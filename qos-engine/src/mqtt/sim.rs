@@ -202,6 +202,8 @@ pub struct Pair {
     reconnect_at: Option<Instant>,
     connected_once: bool,
     report: Report,
+    steps: u64,
+    done: bool,
     buf: Vec<u8>,
     snapshot: Vec<u8>,
 }
@@ -226,56 +228,86 @@ impl Pair {
             reconnect_at: Some(now),
             connected_once: false,
             report: Report::default(),
+            steps: 0,
+            done: false,
             buf: vec![0; SimSession::TRANSMIT_BUF],
             snapshot: vec![0; 8 * 1024],
         }
     }
 
     /// Runs until every message is delivered and acknowledged, or the time
-    /// limit; returns what happened.
+    /// limit; returns what happened. The same as
+    /// `while pair.step() {}; pair.finish()`.
     pub fn run(mut self) -> Report {
-        let limit = Instant::ZERO + self.cfg.time_limit;
-        let mut steps: u64 = 0;
-        loop {
-            steps += 1;
-            self.publish_more(Side::A);
-            self.publish_more(Side::B);
-            self.drain(Side::A);
-            self.drain(Side::B);
-            if self.apps.iter().all(App::done_publishing) && self.all_received() {
-                self.report.completed = true;
-                break;
-            }
-            if self.rng.chance(self.cfg.restart_per_million) {
-                let side = if self.rng.chance(500_000) { Side::A } else { Side::B };
-                self.restart(side);
-                continue;
-            }
-            let next = [
-                self.link.next_delivery(),
-                self.client.poll_timeout(),
-                self.server.poll_timeout(),
-                self.reconnect_at,
-            ]
-            .into_iter()
-            .flatten()
-            .min();
-            let Some(next) = next else {
-                self.report
-                    .violations
-                    .push(format!("stalled at {:?} with nothing scheduled", self.now));
-                break;
-            };
-            if next > limit || steps > 5_000_000 {
-                self.report
-                    .violations
-                    .push(format!("not finished by {:?}", self.now));
-                break;
-            }
-            self.now = self.now.max(next);
-            self.step();
-        }
+        while self.step() {}
         self.finish()
+    }
+
+    /// The counters so far, sessions and link included (the final ones,
+    /// with the end-of-run checks, come from [`Pair::finish`]).
+    pub fn report(&self) -> Report {
+        let mut r = self.report.clone();
+        for s in [&self.client, &self.server] {
+            let stats = s.stats();
+            r.duplicates_suppressed += stats.duplicates_suppressed;
+            r.retransmissions += stats.retransmissions();
+        }
+        r.link = self.link.stats();
+        r
+    }
+
+    /// One iteration of the run: publish what fits, drain both sessions,
+    /// then advance virtual time to the next event (link delivery, timer,
+    /// reconnection) and handle it — or power-cycle a side. `false` once
+    /// every message is delivered and acknowledged, or the run is stuck or
+    /// past its time limit.
+    pub fn step(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        self.steps += 1;
+        self.publish_more(Side::A);
+        self.publish_more(Side::B);
+        self.drain(Side::A);
+        self.drain(Side::B);
+        self.report.virtual_time = self.now.saturating_duration_since(Instant::ZERO);
+        if self.apps.iter().all(App::done_publishing) && self.all_received() {
+            self.report.completed = true;
+            self.done = true;
+            return false;
+        }
+        if self.rng.chance(self.cfg.restart_per_million) {
+            let side = if self.rng.chance(500_000) { Side::A } else { Side::B };
+            self.restart(side);
+            return true;
+        }
+        let next = [
+            self.link.next_delivery(),
+            self.client.poll_timeout(),
+            self.server.poll_timeout(),
+            self.reconnect_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let Some(next) = next else {
+            self.report
+                .violations
+                .push(format!("stalled at {:?} with nothing scheduled", self.now));
+            self.done = true;
+            return false;
+        };
+        let limit = Instant::ZERO + self.cfg.time_limit;
+        if next > limit || self.steps > 5_000_000 {
+            self.report
+                .violations
+                .push(format!("not finished by {:?}", self.now));
+            self.done = true;
+            return false;
+        }
+        self.now = self.now.max(next);
+        self.advance();
+        true
     }
 
     fn session(&mut self, side: Side) -> &mut SimSession {
@@ -293,7 +325,7 @@ impl Pair {
     }
 
     /// Link deliveries, timers and the reconnection due at `now`.
-    fn step(&mut self) {
+    fn advance(&mut self) {
         let now = self.now;
         if self.reconnect_at.is_some_and(|t| t <= now) {
             self.reconnect_at = None;
@@ -577,7 +609,9 @@ impl Pair {
         }
     }
 
-    fn finish(mut self) -> Report {
+    /// The final checks and counters: every QoS 2 message delivered exactly
+    /// once and every QoS 1 message at least once (when the run completed).
+    pub fn finish(mut self) -> Report {
         for s in [&self.client, &self.server] {
             let stats = s.stats();
             self.report.duplicates_suppressed += stats.duplicates_suppressed;
