@@ -1425,3 +1425,51 @@ fn rfc7252_4_2_unexpected_con_and_non_responses_are_reset() {
     c.handle_datagram(Instant::ZERO, S, &dgram);
     assert!(c.poll_transmit(Instant::ZERO, &mut buf).is_none());
 }
+
+/// A full deduplication table evicts its oldest entry, even when every
+/// entry was made at the same instant: 70,000 requests (more than the 16-bit
+/// Message ID space) at one instant all complete, none is taken for a
+/// duplicate of a long-gone one.
+#[test]
+fn rfc7252_4_5_dedup_table_evicts_oldest_first_at_a_single_instant() {
+    let mut c = Box::new(Ep::new(
+        Config {
+            seed: 1,
+            ..Config::default()
+        },
+        Instant::ZERO,
+    ));
+    let mut s = Box::new(Ep::new(
+        Config {
+            seed: 2,
+            ..Config::default()
+        },
+        Instant::ZERO,
+    ));
+    let now = Instant::ZERO;
+    let opts = path("s");
+    let mut buf = [0u8; 1152];
+    let mut rx = [0u8; 1152];
+    let mut responses = 0;
+    for _ in 0..70_000u32 {
+        c.request(now, S, &Request::get(&opts)).unwrap();
+        let t = c.poll_transmit(now, &mut buf).unwrap();
+        rx[..t.len].copy_from_slice(&buf[..t.len]);
+        s.handle_datagram(now, C, &rx[..t.len]);
+        while let Some(ev) = s.poll_event() {
+            if let Event::Request { id, .. } = ev {
+                s.respond(now, id, &Response::new(Code::CONTENT, b"x"))
+                    .unwrap();
+            }
+        }
+        let t = s.poll_transmit(now, &mut buf).unwrap();
+        rx[..t.len].copy_from_slice(&buf[..t.len]);
+        c.handle_datagram(now, S, &rx[..t.len]);
+        while let Some(ev) = c.poll_event() {
+            responses += usize::from(matches!(ev, Event::Response { .. }));
+        }
+    }
+    assert_eq!(responses, 70_000);
+    assert_eq!(s.stats().duplicates_suppressed, 0);
+    assert_eq!(s.stats().requests_delivered, 70_000);
+}

@@ -330,3 +330,42 @@ fn duplicated_non_requests_are_delivered_once() {
     let m = Message::parse(&pair.client_sent[0].1).unwrap();
     assert_eq!(m.message_type(), MessageType::NonConfirmable);
 }
+
+/// What `mqcoap demo` runs through the harness: 1,000 CON requests, a
+/// 64 KiB block-wise transfer and an observation over a lossy link; the
+/// counters add up.
+#[test]
+fn demo_scenario_counters_add_up() {
+    let mut pair = P::new(2024, LinkConfig::lossy(10, 5));
+    let opts = P::path("demo");
+    let mut hs = Vec::new();
+    for k in 0..1000u32 {
+        let body = k.to_be_bytes();
+        hs.push(pair.request(&Request::put(&opts, &body)).unwrap());
+        pair.run_until_settled();
+    }
+    let c = pair.counters();
+    assert_eq!(c.requests, 1000);
+    assert_eq!(c.completed + c.failures, 1000);
+    assert!(c.delivered >= c.completed && c.delivered <= 1000);
+    assert!(c.retransmissions > 0 && c.lost > 0);
+    let big: Vec<u8> = (0..65536u32).map(|i| (i * 31 % 256) as u8).collect();
+    let file = P::path("file");
+    let put = pair.request(&Request::put(&file, &big)).unwrap();
+    pair.run_until_settled();
+    if matches!(pair.outcome(put), Some(Outcome::Completed { .. })) {
+        assert_eq!(pair.resources.get("file"), Some(&big));
+    }
+    pair.make_observable("obs", 1, b"0".to_vec());
+    let obs = P::path("obs");
+    let h = pair.observe(&Request::get(&obs)).unwrap();
+    pair.run_until_settled();
+    for k in 1..=10u32 {
+        pair.change_resource("obs", k.to_string().into_bytes(), k % 3 == 0);
+        let t = pair.now + Duration::from_secs(1);
+        pair.run_until(t);
+    }
+    let n = pair.notifications.iter().filter(|n| n.handle == h).count();
+    assert!(n >= 5, "{n} notifications");
+    assert!(pair.counters().virtual_time_us > 0);
+}

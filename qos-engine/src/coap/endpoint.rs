@@ -88,10 +88,11 @@ enum InState {
 
 struct Inbound<P, const M: usize> {
     gen: u32,
+    /// Insertion order, for evicting the oldest entry first.
+    order: u64,
     peer: P,
     mid: u16,
     con: bool,
-    created: Instant,
     expires: Instant,
     state: InState,
     ack_at: Instant,
@@ -1448,7 +1449,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                     .enumerate()
                     .filter_map(|(i, e)| e.as_ref().map(|e| (i, e)))
                     .filter(|(_, e)| e.state == InState::Done && !e.tx)
-                    .min_by_key(|(_, e)| e.created)
+                    .min_by_key(|(_, e)| e.order)
                     .map(|(i, _)| i)?;
                 self.stats.dedup_evictions += 1;
                 s
@@ -1460,12 +1461,13 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             self.config.params.non_lifetime()
         };
         let gen = self.next_gen();
+        self.seq += 1;
         self.inbound[slot] = Some(Inbound {
             gen,
+            order: self.seq,
             peer,
             mid,
             con,
-            created: now,
             expires: now + lifetime,
             state: InState::Delivered,
             ack_at: now + self.config.piggyback_window,

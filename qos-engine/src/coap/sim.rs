@@ -382,8 +382,8 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
         let limit = self.now + Duration::from_secs(36_000);
         while self.now < limit {
             let busy = self.started.keys().any(|h| {
-                !self.outcomes.contains_key(h)
-                    && self.client.is_alive(*h)
+                self.client.is_alive(*h)
+                    && !self.outcomes.contains_key(h)
                     && !self.notifications.iter().any(|n| n.handle == *h)
             });
             if !busy && self.link.in_flight() == 0 && self.pending.is_empty() {
