@@ -93,7 +93,8 @@ fn run(mut argv: Vec<String>) -> Result<ExitCode, UsageError> {
         }
         "demo" => Ok(demo::run(opts::demo(argv)?)),
         "-h" | "--help" | "help" => {
-            println!("{USAGE}");
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(UsageError(format!("unknown command {other:?}"))),

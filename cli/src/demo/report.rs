@@ -17,8 +17,9 @@ pub struct Row {
     pub duplicates: u64,
     /// Retransmissions by either side.
     pub retransmissions: u64,
-    /// Connections re-established (MQTT) — 0 for datagram scenarios.
-    pub reconnects: u64,
+    /// Connections re-established (MQTT); `None` (shown as `-`) for
+    /// datagram scenarios, which have no connection.
+    pub reconnects: Option<u64>,
     /// Simulated time the scenario took.
     pub virtual_time: Duration,
     /// Real time it took to compute.
@@ -35,7 +36,7 @@ impl Default for Row {
             delivered: 0,
             duplicates: 0,
             retransmissions: 0,
-            reconnects: 0,
+            reconnects: None,
             virtual_time: Duration::ZERO,
             wall_time: Duration::ZERO,
             verdict: Ok(()),
@@ -81,7 +82,8 @@ pub fn table(rows: &[Row]) -> String {
                 r.delivered.to_string(),
                 r.duplicates.to_string(),
                 r.retransmissions.to_string(),
-                r.reconnects.to_string(),
+                r.reconnects
+                    .map_or_else(|| "-".to_owned(), |n| n.to_string()),
                 fmt_duration(r.virtual_time),
                 fmt_duration(r.wall_time),
                 if r.verdict.is_ok() {
