@@ -120,20 +120,6 @@ impl CoapUri {
             query,
         })
     }
-
-    /// `host:port`, bracketing an IPv6 literal, for socket address lookup.
-    pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
-    }
-
-    /// `/a/b` (for messages; `/` when there is no path).
-    pub fn path_string(&self) -> String {
-        format!("/{}", self.path.join("/"))
-    }
 }
 
 #[cfg(test)]
@@ -147,7 +133,6 @@ mod tests {
         assert_eq!(u.port, 61616);
         assert_eq!(u.path, ["a", "b c"]);
         assert_eq!(u.query, ["x=1", "y"]);
-        assert_eq!(u.authority(), "example.net:61616");
     }
 
     #[test]
@@ -155,8 +140,7 @@ mod tests {
         let u = CoapUri::parse("COAP://[::1]/").unwrap();
         assert_eq!((u.host.as_str(), u.port), ("::1", DEFAULT_PORT));
         assert!(u.path.is_empty());
-        assert_eq!(u.authority(), "[::1]:5683");
-        assert_eq!(CoapUri::parse("coap://h").unwrap().path_string(), "/");
+        assert!(CoapUri::parse("coap://h").unwrap().path.is_empty());
     }
 
     #[test]
