@@ -35,7 +35,7 @@ impl OptionValue<'_> {
     #[inline]
     fn write(&self, out: &mut [u8]) {
         match self {
-            OptionValue::Bytes(b) => out.copy_from_slice(b),
+            OptionValue::Bytes(b) => option::copy_small(out, b),
             OptionValue::Uint(v) => {
                 let be = v.to_be_bytes();
                 out.copy_from_slice(&be[4 - out.len()..]);
@@ -95,6 +95,10 @@ pub struct MessageBuilder<'a, const N: usize = DEFAULT_OPTIONS> {
     token: &'a [u8],
     options: [OptionEntry<'a>; N],
     count: usize,
+    /// Encoded size of the options, kept up to date while options are
+    /// appended in number order; `usize::MAX` after an out-of-order insert
+    /// (recomputed by `build`).
+    options_len: usize,
     payload: &'a [u8],
     error: Option<BuildError>,
 }
@@ -103,6 +107,7 @@ impl<'a> MessageBuilder<'a> {
     /// A message of type `ty`, code `code`, with `message_id`; no token,
     /// options or payload yet. Room for [`DEFAULT_OPTIONS`] options (use
     /// [`MessageBuilder::with_capacity`] for more).
+    #[inline(always)]
     pub const fn new(ty: MessageType, code: Code, message_id: u16) -> Self {
         Self::with_capacity(ty, code, message_id)
     }
@@ -145,6 +150,7 @@ impl<'a> MessageBuilder<'a> {
     /// assert_eq!(&buf[..5], &[0x61, 0x45, 0x7d, 0x34, 0x20]);
     /// assert_eq!(n, 5 + 1 + 6);
     /// ```
+    #[inline(always)]
     pub const fn ack(message_id: u16, code: Code, token: &'a [u8]) -> Self {
         let mut b = Self::new(MessageType::Acknowledgement, code, message_id);
         b.token = token;
@@ -160,6 +166,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     /// let b = MessageBuilder::<64>::with_capacity(MessageType::NonConfirmable, Code::POST, 1);
     /// assert_eq!(b.options().len(), 0);
     /// ```
+    #[inline(always)]
     pub const fn with_capacity(ty: MessageType, code: Code, message_id: u16) -> Self {
         MessageBuilder {
             ty,
@@ -168,6 +175,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
             token: &[],
             options: [NO_OPTION; N],
             count: 0,
+            options_len: 0,
             payload: &[],
             error: None,
         }
@@ -212,13 +220,30 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
             return Err(entry);
         }
         let n = entry.number;
-        // Usual case: options arrive in order, so scan from the end.
-        let mut pos = self.count;
-        while pos > 0 && self.options[pos - 1].number > n {
-            pos -= 1;
+        let vlen = entry.value.len();
+        if vlen > MAX_VALUE_LEN && self.error.is_none() {
+            self.error = Some(BuildError::TooLong);
         }
-        self.options.copy_within(pos..self.count, pos + 1);
-        self.options[pos] = entry;
+        let last = match self.count.checked_sub(1) {
+            Some(i) => self.options[i].number,
+            None => OptionNumber(0),
+        };
+        if last <= n {
+            // Usual case: options arrive in number order; append and keep the
+            // encoded size current.
+            self.options[self.count] = entry;
+            if self.options_len != usize::MAX {
+                self.options_len += option::header_len(n.0 - last.0, vlen) + vlen;
+            }
+        } else {
+            let mut pos = self.count;
+            while pos > 0 && self.options[pos - 1].number > n {
+                pos -= 1;
+            }
+            self.options.copy_within(pos..self.count, pos + 1);
+            self.options[pos] = entry;
+            self.options_len = usize::MAX;
+        }
         self.count += 1;
         Ok(())
     }
@@ -336,20 +361,24 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     /// Length of options + payload marker + payload.
     #[inline]
     fn body_len(&self) -> Result<usize, BuildError> {
-        let mut prev = 0u16;
-        let mut n = 0usize;
-        for e in self.options() {
-            let vlen = e.value.len();
-            if vlen > MAX_VALUE_LEN {
-                return Err(BuildError::TooLong);
+        let opts = if self.options_len != usize::MAX {
+            self.options_len
+        } else {
+            let mut prev = 0u16;
+            let mut n = 0usize;
+            for e in self.options() {
+                let vlen = e.value.len();
+                n += option::header_len(e.number.0 - prev, vlen) + vlen;
+                prev = e.number.0;
             }
-            n += option::header_len(e.number.0 - prev, vlen) + vlen;
-            prev = e.number.0;
-        }
-        if !self.payload.is_empty() {
-            n += 1 + self.payload.len();
-        }
-        Ok(n)
+            n
+        };
+        let payload = if self.payload.is_empty() {
+            0
+        } else {
+            1 + self.payload.len()
+        };
+        Ok(opts + payload)
     }
 
     #[inline]
@@ -382,7 +411,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         } else if t >= 13 {
             out[0] = (t - 13) as u8;
         }
-        out[ext..ext + t].copy_from_slice(self.token);
+        option::copy_small(&mut out[ext..ext + t], self.token);
         ext + t
     }
 

@@ -408,6 +408,9 @@ pub(crate) fn scan(bytes: &[u8]) -> Result<(usize, usize), ErrorKind> {
 /// Size of an option header (first byte + extended delta + extended length).
 #[inline]
 pub(crate) const fn header_len(delta: u16, len: usize) -> usize {
+    if delta < 13 && len < 13 {
+        return 1;
+    }
     1 + ext_len(delta as usize) + ext_len(len)
 }
 
@@ -435,22 +438,62 @@ const fn nibble(v: usize) -> u8 {
 
 /// Writes an option header into `out` (which must hold `header_len` bytes);
 /// returns the bytes written. `len` must be ≤ 65804.
-#[inline]
+#[inline(always)]
 pub(crate) fn write_header(out: &mut [u8], delta: u16, len: usize) -> usize {
     let d = delta as usize;
+    if d < 13 && len < 13 {
+        // By far the most common case: one byte.
+        out[0] = (d as u8) << 4 | len as u8;
+        return 1;
+    }
     out[0] = nibble(d) << 4 | nibble(len);
     let mut i = 1;
-    for v in [d, len] {
-        if v >= 269 {
-            let x = (v - 269) as u16;
-            out[i..i + 2].copy_from_slice(&x.to_be_bytes());
-            i += 2;
-        } else if v >= 13 {
-            out[i] = (v - 13) as u8;
-            i += 1;
-        }
-    }
+    i += write_ext(&mut out[i..], d);
+    i += write_ext(&mut out[i..], len);
     i
+}
+
+#[inline(always)]
+fn write_ext(out: &mut [u8], v: usize) -> usize {
+    if v >= 269 {
+        let x = (v - 269) as u16;
+        out[..2].copy_from_slice(&x.to_be_bytes());
+        2
+    } else if v >= 13 {
+        out[0] = (v - 13) as u8;
+        1
+    } else {
+        0
+    }
+}
+
+/// Copies `src` into `out` (same length). Short slices — most option values
+/// and tokens — are copied with two possibly overlapping fixed-size moves
+/// instead of a call into the platform `memcpy`, which dominates at these sizes.
+#[inline(always)]
+pub(crate) fn copy_small(out: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if out.len() != n {
+        out.copy_from_slice(src); // unreachable for callers; keeps the panic message
+        return;
+    }
+    match n {
+        0 => {}
+        1 => out[0] = src[0],
+        2..=3 => {
+            out[..2].copy_from_slice(&src[..2]);
+            out[n - 2..].copy_from_slice(&src[n - 2..]);
+        }
+        4..=7 => {
+            out[..4].copy_from_slice(&src[..4]);
+            out[n - 4..].copy_from_slice(&src[n - 4..]);
+        }
+        8..=16 => {
+            out[..8].copy_from_slice(&src[..8]);
+            out[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        _ => out.copy_from_slice(src),
+    }
 }
 
 /// The largest option value length the encoding can express.
