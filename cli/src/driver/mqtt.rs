@@ -8,7 +8,7 @@
 //! use mqtt_codec::{ProtocolLevel, QoS};
 //! use qos_engine::mqtt::{Config, ConnectOptions, Event, PublishOptions, Session};
 //!
-//! # fn main() -> std::io::Result<()> {
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let clock = Clock::new();
 //! let mut session: Box<Session> = Box::new(Session::new(Config::client(ProtocolLevel::V5), clock.now()));
 //! let mut driver = Driver::connect("127.0.0.1:1883", clock)?;
