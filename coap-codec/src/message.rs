@@ -365,6 +365,46 @@ macro_rules! option_accessors {
                     .map(|o| o.number)
                     .find(|&n| n.is_critical() && !known(n))
             }
+
+            /// Like [`unrecognized_critical`](Self::unrecognized_critical),
+            /// and also treats as unrecognized, as RFC 7252 requires, a
+            /// registered option whose value length is outside its bounds
+            /// (§5.4.3: such an option instance "MUST be treated like an
+            /// unrecognized option") and every supernumerary occurrence of a
+            /// non-repeatable option (§5.4.5). Returns the first such critical
+            /// option (elective ones are simply ignored).
+            ///
+            /// ```
+            /// use coap_codec::{Message, OptionNumber};
+            /// // CON GET with Uri-Port twice (not repeatable, critical).
+            /// let m = Message::parse(&[0x40, 0x01, 0, 1, 0x71, 0x16, 0x01, 0x17])?;
+            /// assert_eq!(m.unrecognized_critical(|n| n.info().is_some()), None);
+            /// assert_eq!(m.unprocessable_critical(|n| n.info().is_some()), Some(OptionNumber::URI_PORT));
+            /// # Ok::<(), coap_codec::ParseError>(())
+            /// ```
+            pub fn unprocessable_critical(
+                &self,
+                mut known: impl FnMut(OptionNumber) -> bool,
+            ) -> Option<OptionNumber> {
+                let mut prev: Option<OptionNumber> = None;
+                for o in self.options() {
+                    let n = o.number;
+                    let repeated = prev == Some(n);
+                    prev = Some(n);
+                    if !n.is_critical() {
+                        continue;
+                    }
+                    if !known(n) {
+                        return Some(n);
+                    }
+                    if let Some(info) = n.info() {
+                        if !info.len_ok(o.value.len()) || (repeated && !info.repeatable) {
+                            return Some(n);
+                        }
+                    }
+                }
+                None
+            }
         }
     };
 }

@@ -476,6 +476,26 @@ fn rfc7252_5_4_1_unrecognized_critical_option_is_reported_elective_ones_are_not(
 }
 
 #[test]
+fn rfc7252_5_4_3_and_5_4_5_bad_length_and_repeated_critical_options_are_unprocessable() {
+    let known = |n: OptionNumber| n.info().is_some();
+    // Uri-Host (critical) with an empty value: below its 1-byte minimum.
+    let m = Message::parse(&[0x40, 0x01, 0, 1, 0x30]).unwrap();
+    assert_eq!(
+        m.unprocessable_critical(known),
+        Some(OptionNumber::URI_HOST)
+    );
+    // Accept (critical) repeated: the second occurrence is supernumerary.
+    let m = Message::parse(&[0x40, 0x01, 0, 1, 0xd1, 0x04, 50, 0x01, 60]).unwrap();
+    assert_eq!(m.unprocessable_critical(known), Some(OptionNumber::ACCEPT));
+    // Uri-Path is repeatable; Max-Age (elective) with 5 bytes is ignored, not fatal.
+    let m = Message::parse(&[
+        0x40, 0x01, 0, 1, 0xb1, b'a', 0x01, b'b', 0x35, 1, 2, 3, 4, 5,
+    ])
+    .unwrap();
+    assert_eq!(m.unprocessable_critical(known), None);
+}
+
+#[test]
 fn rfc8974_extended_token_lengths_need_an_explicit_maximum() {
     // TKL 13 + ext 0x00 => 13-byte token; TKL 14 + ext 0x0000 => 269 bytes.
     let mut d13 = vec![0x4d, 0x01, 0, 1, 0x00];
