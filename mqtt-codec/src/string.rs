@@ -80,6 +80,13 @@ impl<'a> Reader<'a> {
         self.take(usize::from(len))
     }
 
+    /// A Topic Name: a UTF-8 Encoded String without wildcards.
+    #[inline]
+    pub(crate) fn topic_name(&mut self, strict: bool) -> Result<&'a str, DecodeError> {
+        let bytes = self.binary()?;
+        validate_topic_name(bytes, strict)
+    }
+
     /// A UTF-8 Encoded String (§1.5.4), validated per [`check_str`].
     #[inline]
     pub(crate) fn str(&mut self, strict: bool) -> Result<&'a str, DecodeError> {
@@ -104,10 +111,105 @@ pub(crate) fn validate_utf8(bytes: &[u8], strict: bool) -> Result<&str, DecodeEr
     Ok(s)
 }
 
+/// Validates a Topic Name's bytes: [`validate_utf8`] plus no wildcard
+/// characters [MQTT-3.3.2-2] (emptiness is the caller's rule).
+#[inline]
+pub(crate) fn validate_topic_name(bytes: &[u8], strict: bool) -> Result<&str, DecodeError> {
+    let s = core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+    check_topic_name_str(s, strict)?;
+    Ok(s)
+}
+
+/// [`check_str`] and the wildcard rule in one pass for the common case.
+#[inline]
+pub(crate) fn check_topic_name_str(s: &str, strict: bool) -> Result<(), DecodeError> {
+    if plain_ascii(s.as_bytes(), strict, true) {
+        return Ok(());
+    }
+    check_str(s, strict)?;
+    crate::topic::check_name_chars(s)
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Whether some byte of `w` is zero (exact as a yes/no answer).
+#[inline(always)]
+const fn has_zero(w: u64) -> bool {
+    w.wrapping_sub(LO) & !w & HI != 0
+}
+
+/// Whether some byte of `w` equals `b`.
+#[inline(always)]
+const fn has_byte(w: u64, b: u8) -> bool {
+    has_zero(w ^ (LO * b as u64))
+}
+
+/// Whether `bytes` holds a `+` or `#`, eight bytes at a time.
+#[inline]
+pub(crate) fn contains_wildcard(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        let w = u64::from_le_bytes(a);
+        if has_byte(w, b'+') || has_byte(w, b'#') {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b == b'+' || b == b'#')
+}
+
+/// Fast path, eight bytes at a time: true when every byte is ASCII and
+/// none is NUL, a control character (when `controls`) or a wildcard (when
+/// `wildcards`). False means "look closer", not necessarily "invalid".
+#[inline]
+fn plain_ascii(bytes: &[u8], controls: bool, wildcards: bool) -> bool {
+    let bad = |w: u64| -> bool {
+        // Non-ASCII bytes are left to the precise path.
+        if w & HI != 0 {
+            return true;
+        }
+        // With every byte below 0x80, `w - 0x20..` borrows into bit 7 of a
+        // byte exactly when some byte is below 0x20 (a lower byte's borrow
+        // can only add false positives above a true one).
+        let low = if controls {
+            w.wrapping_sub(LO * 0x20) & HI != 0 || has_byte(w, 0x7F)
+        } else {
+            has_zero(w)
+        };
+        low || (wildcards && (has_byte(w, b'+') || has_byte(w, b'#')))
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        if bad(u64::from_le_bytes(a)) {
+            return false;
+        }
+    }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return true;
+    }
+    // Pad the tail with a harmless byte ('a').
+    let mut a = [b'a'; 8];
+    a[..rest.len()].copy_from_slice(rest);
+    !bad(u64::from_le_bytes(a))
+}
+
 /// The MQTT rules beyond well-formedness, for a string already known to be
 /// UTF-8 (decoded, or a `&str` about to be encoded).
 #[inline]
 pub(crate) fn check_str(s: &str, strict: bool) -> Result<(), DecodeError> {
+    if plain_ascii(s.as_bytes(), strict, false) {
+        return Ok(());
+    }
+    check_str_slow(s, strict)
+}
+
+#[cold]
+fn check_str_slow(s: &str, strict: bool) -> Result<(), DecodeError> {
     let bytes = s.as_bytes();
     if s.is_ascii() {
         // "A UTF-8 Encoded String MUST NOT include an encoding of the null
@@ -298,6 +400,30 @@ mod tests {
             validate_utf8("\u{A0}\u{FFFD}".as_bytes(), true),
             Ok("\u{A0}\u{FFFD}")
         );
+    }
+
+    #[test]
+    fn word_at_a_time_scan_agrees_with_the_byte_loop() {
+        // Every byte value at every position of strings of length 1..=17.
+        for len in 1..=17usize {
+            for pos in 0..len {
+                for b in 0..=0x7Fu8 {
+                    let mut v = [b'x'; 17];
+                    v[pos] = b;
+                    let s = core::str::from_utf8(&v[..len]).unwrap();
+                    for strict in [false, true] {
+                        let slow = check_str_slow(s, strict);
+                        assert_eq!(check_str(s, strict), slow, "{s:?} {strict}");
+                        let slow_topic = slow.and_then(|()| crate::topic::check_name_chars(s));
+                        assert_eq!(
+                            check_topic_name_str(s, strict),
+                            slow_topic,
+                            "{s:?} {strict}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

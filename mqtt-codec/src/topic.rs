@@ -38,7 +38,7 @@ pub(crate) fn check_name_chars(name: &str) -> Result<(), DecodeError> {
     // "The wildcard characters can be used in Topic Filters, but MUST NOT be
     // used within a Topic Name [MQTT-4.7.0-1]." / "The Topic Name in the
     // PUBLISH packet MUST NOT contain wildcard characters [MQTT-3.3.2-2]."
-    if name.bytes().any(|b| b == b'+' || b == b'#') {
+    if crate::string::contains_wildcard(name.as_bytes()) {
         return Err(DecodeError::TopicNameWildcard);
     }
     Ok(())
@@ -68,6 +68,9 @@ pub(crate) fn check_plain_filter(filter: &str) -> Result<(), DecodeError> {
         return Err(DecodeError::TopicEmpty);
     }
     let bytes = filter.as_bytes();
+    if !crate::string::contains_wildcard(bytes) {
+        return Ok(());
+    }
     for (i, &b) in bytes.iter().enumerate() {
         let at_start = i == 0 || bytes[i - 1] == b'/';
         let at_end = i + 1 == bytes.len();
@@ -89,7 +92,7 @@ pub(crate) fn check_plain_filter(filter: &str) -> Result<(), DecodeError> {
 
 /// Whether a filter has a wildcard (`+` or `#`) anywhere.
 pub fn has_wildcards(filter: &str) -> bool {
-    filter.bytes().any(|b| b == b'+' || b == b'#')
+    crate::string::contains_wildcard(filter.as_bytes())
 }
 
 /// A shared subscription filter, `$share/{group}/{filter}` (§4.8.2).

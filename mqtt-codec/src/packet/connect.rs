@@ -142,8 +142,10 @@ impl<'a> Connect<'a> {
             };
             // "The Will Topic MUST be a UTF-8 Encoded String [MQTT-3.1.3-11]";
             // it is a Topic Name, so no wildcards and not empty.
-            let topic = r.str(strict)?;
-            topic::check_name(topic)?;
+            let topic = r.topic_name(strict)?;
+            if topic.is_empty() {
+                return Err(DecodeError::TopicEmpty);
+            }
             let payload = r.binary()?;
             Some(Will {
                 qos: will_qos,

@@ -4,7 +4,7 @@ use super::{props_field_len, DecodeOptions, Plan};
 use crate::error::{DecodeError, EncodeError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
-use crate::{topic, ProtocolLevel, QoS};
+use crate::{ProtocolLevel, QoS};
 
 /// PUBLISH: an Application Message.
 ///
@@ -25,6 +25,7 @@ use crate::{topic, ProtocolLevel, QoS};
 /// assert_eq!(buf[..n], [0x34, 0x09, 0, 0, 0, 2, 3, 0x23, 0, 1, b'x']);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Publish<'a> {
     /// DUP: this is a re-delivery [MQTT-3.3.1-1]. Always false at QoS 0.
     pub dup: bool,
@@ -59,8 +60,9 @@ impl<'a> Publish<'a> {
         // "The Topic Name MUST be present as the first field in the PUBLISH
         // packet Variable Header. It MUST be a UTF-8 Encoded String
         // [MQTT-3.3.2-1]."
-        let topic = r.str(opts.strict())?;
-        topic::check_name_chars(topic)?;
+        // "The Topic Name in the PUBLISH packet MUST NOT contain wildcard
+        // characters [MQTT-3.3.2-2]" — checked in the same pass as UTF-8.
+        let topic = r.topic_name(opts.strict())?;
         let packet_id = if qos == QoS::AtMostOnce {
             // "A PUBLISH packet MUST NOT contain a Packet Identifier if its
             // QoS value is set to 0 [MQTT-2.2.1-2]."
@@ -100,8 +102,7 @@ impl<'a> Publish<'a> {
     /// Validates and sizes everything but the payload: `remaining` includes
     /// the payload, so the fixed header is right.
     pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
-        string::check_str(self.topic, true)?;
-        topic::check_name_chars(self.topic)?;
+        string::check_topic_name_str(self.topic, true)?;
         if self.dup && self.qos == QoS::AtMostOnce {
             return Err(DecodeError::DupWithQoS0.into());
         }
