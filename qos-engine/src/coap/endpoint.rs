@@ -1617,7 +1617,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         // RFC 7252 §5.4.1: "Unrecognized options of class 'critical' that
         // occur in a Confirmable request MUST cause the return of a 4.02 (Bad
         // Option) response." In a NON request: rejected (silently).
-        if let Some(bad) = msg.unrecognized_critical(|n| n.info().is_some()) {
+        if let Some(bad) = msg.unprocessable_critical(|n| n.info().is_some()) {
             if con {
                 self.auto_reply(i, &Response::new(Code::BAD_OPTION, b""), None);
             } else if let Some(e) = self.inbound[i].as_mut() {
@@ -1876,7 +1876,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             self.reject(peer, Rejection::Unexpected);
             return;
         };
-        if let Some(bad) = msg.unrecognized_critical(|n| n.info().is_some()) {
+        if let Some(bad) = msg.unprocessable_critical(|n| n.info().is_some()) {
             // RFC 7252 §5.4.1: in a piggybacked response an unrecognized
             // critical option rejects the response (an ACK is rejected by
             // ignoring it, §4.2).
@@ -1907,7 +1907,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             self.reject(peer, Rejection::Unexpected);
             return;
         };
-        if let Some(bad) = msg.unrecognized_critical(|n| n.info().is_some()) {
+        if let Some(bad) = msg.unprocessable_critical(|n| n.info().is_some()) {
             self.send_control(peer, MessageType::Reset, mid);
             self.reject(peer, Rejection::UnrecognizedCriticalOption(bad.0));
             self.fail(i, Failure::BadResponse);
