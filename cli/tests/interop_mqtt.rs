@@ -409,3 +409,35 @@ fn refused_connection_and_unknown_host_are_clean_errors() {
     assert_eq!(out.code(), 1);
     assert!(out.stderr.contains("unknown host"), "{}", out.stderr);
 }
+
+#[test]
+fn ctrl_c_ends_a_subscriber_at_once_and_the_broker_keeps_its_session() {
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
+    let persistent = ["--client-id", "mqcoap-ctrl-c", "--no-clean", "--qos", "1"];
+    let mut first = sub(&broker, &[&["--topic", "ctrl-c"][..], &persistent].concat());
+    first.interrupt(); // SIGINT, what Ctrl-C sends
+    let status = first.wait(Duration::from_secs(5));
+    assert!(
+        !status.success(),
+        "ended by the signal, not as a finished job"
+    );
+    // The broker queues for the session; the next run picks it up.
+    publish(
+        &broker,
+        &["--topic", "ctrl-c", "--qos", "1", "--message", "after"],
+    );
+    let addr = broker.addr();
+    let mut back = spawn_mqcoap(
+        &[
+            &[
+                "mqtt", "sub", "--broker", &addr, "--topic", "ctrl-c", "--count", "1",
+            ][..],
+            &persistent,
+        ]
+        .concat(),
+    );
+    assert_eq!(back.lines(1, T), ["after"]);
+    assert!(back.wait(T).success());
+}
