@@ -561,6 +561,25 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// for requests the application has not answered in time (§5.2.2),
     /// re-registers observations whose Max-Age ran out (RFC 7641 §3.3.1).
     /// Calling it before [`poll_timeout`](Self::poll_timeout) is a no-op.
+    ///
+    /// ```
+    /// use qos_engine::coap::{Config, Endpoint, Event, Failure, Request};
+    /// use qos_engine::{Duration, Instant};
+    /// let mut c: Endpoint<u8> = Endpoint::new(Config::default(), Instant::ZERO);
+    /// let h = c.request(Instant::ZERO, 9, &Request::get(&[])).unwrap();
+    /// let mut buf = [0u8; 1152];
+    /// let (mut now, mut sends) = (Instant::ZERO, 0);
+    /// loop {
+    ///     while c.poll_transmit(now, &mut buf).is_some() { sends += 1 }
+    ///     let Some(t) = c.poll_timeout() else { break };
+    ///     c.handle_timeout(t - Duration::from_millis(1)); // early: nothing happens
+    ///     assert_eq!(c.poll_timeout(), Some(t));
+    ///     now = t;
+    ///     c.handle_timeout(now);
+    /// }
+    /// assert_eq!(sends, 5); // first transmission + MAX_RETRANSMIT
+    /// assert_eq!(c.poll_event(), Some(Event::Failed { handle: h, reason: Failure::Timeout }));
+    /// ```
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.clock.observe(now);
         let params = self.config.params;
@@ -834,6 +853,37 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// Sends the next block of a Block1 upload after
     /// [`Event::UploadContinue`]; `body` is the whole body given to
     /// [`request`](Self::request) (the endpoint keeps no copy of it).
+    ///
+    /// ```
+    /// use qos_engine::coap::{Config, Endpoint, Event, Request, Response};
+    /// use qos_engine::Instant;
+    /// use coap_codec::Code;
+    /// let t = Instant::ZERO;
+    /// let mut client: Endpoint<u8> = Endpoint::new(Config { seed: 1, ..Config::default() }, t);
+    /// let mut server: Endpoint<u8> = Endpoint::new(Config { seed: 2, ..Config::default() }, t);
+    /// let body = [0xAB; 3000]; // three 1024-byte blocks
+    /// let h = client.request(t, 2, &Request::put(&[], &body)).unwrap();
+    /// let (mut buf, mut got) = ([0u8; 1152], Vec::new());
+    /// loop {
+    ///     let n = client.poll_transmit(t, &mut buf).unwrap().len;
+    ///     server.handle_datagram(t, 1, &buf[..n]);
+    ///     if let Some(Event::Request { id, block1: Some(part), .. }) = server.poll_event() {
+    ///         got.extend_from_slice(server.message().unwrap().payload());
+    ///         if !part.more {
+    ///             server.respond(t, id, &Response::new(Code::CHANGED, b"")).unwrap();
+    ///         } // intermediate blocks: the endpoint answered 2.31 Continue
+    ///     }
+    ///     let n = server.poll_transmit(t, &mut buf).unwrap().len;
+    ///     client.handle_datagram(t, 2, &buf[..n]);
+    ///     match client.poll_event() {
+    ///         Some(Event::UploadContinue { handle, .. }) => client.continue_upload(t, handle, &body).unwrap(),
+    ///         Some(Event::Response { code, .. }) => { assert_eq!(code, Code::CHANGED); break }
+    ///         other => panic!("{other:?}"),
+    ///     }
+    /// }
+    /// assert_eq!(got, body);
+    /// # let _ = h;
+    /// ```
     pub fn continue_upload(
         &mut self,
         now: Instant,
@@ -989,6 +1039,30 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// the retransmission (§4.5.2) instead of a second one being sent. A
     /// non-2.xx `resp` ends the observations (§4.2). Returns how many
     /// observers were notified.
+    ///
+    /// ```
+    /// use qos_engine::coap::{Config, Endpoint, Event, Request, Response};
+    /// use qos_engine::Instant;
+    /// use coap_codec::{Code, Message};
+    /// let t = Instant::ZERO;
+    /// let mut client: Endpoint<u8> = Endpoint::new(Config { seed: 1, ..Config::default() }, t);
+    /// let mut server: Endpoint<u8> = Endpoint::new(Config { seed: 2, ..Config::default() }, t);
+    /// let h = client.observe(t, 2, &Request::get(&[])).unwrap();
+    /// let mut buf = [0u8; 1152];
+    /// let n = client.poll_transmit(t, &mut buf).unwrap().len;
+    /// server.handle_datagram(t, 1, &buf[..n]);
+    /// let Some(Event::Request { id, observe: Some(0), .. }) = server.poll_event() else { panic!() };
+    /// assert!(server.register_observer(t, id, 7, &Response::new(Code::CONTENT, b"20 C")).unwrap());
+    /// assert_eq!(server.notify(t, 7, &Response::new(Code::CONTENT, b"21 C"), false), Ok(1));
+    /// // The piggybacked registration response, then the NON notification.
+    /// for expect in [&b"20 C"[..], b"21 C"] {
+    ///     let n = server.poll_transmit(t, &mut buf).unwrap().len;
+    ///     client.handle_datagram(t, 2, &buf[..n]);
+    ///     let Some(Event::Response { handle, observe: Some(_), .. }) = client.poll_event() else { panic!() };
+    ///     assert_eq!(handle, h);
+    ///     assert_eq!(client.message().unwrap().payload(), expect);
+    /// }
+    /// ```
     pub fn notify(
         &mut self,
         now: Instant,
