@@ -152,8 +152,8 @@ pub(crate) fn contains_wildcard(bytes: &[u8]) -> bool {
     for c in &mut chunks {
         let mut a = [0u8; 8];
         a.copy_from_slice(c);
-        let w = u64::from_le_bytes(a);
-        if has_byte(w, b'+') || has_byte(w, b'#') {
+        // '+' and '#' differ only in bit 3 (see `plain_ascii`).
+        if has_byte(u64::from_le_bytes(a) | (LO * 0x08), b'+') {
             return true;
         }
     }
@@ -165,37 +165,49 @@ pub(crate) fn contains_wildcard(bytes: &[u8]) -> bool {
 /// `wildcards`). False means "look closer", not necessarily "invalid".
 #[inline]
 fn plain_ascii(bytes: &[u8], controls: bool, wildcards: bool) -> bool {
-    let bad = |w: u64| -> bool {
-        // Non-ASCII bytes are left to the precise path.
-        if w & HI != 0 {
-            return true;
-        }
-        // With every byte below 0x80, `w - 0x20..` borrows into bit 7 of a
-        // byte exactly when some byte is below 0x20 (a lower byte's borrow
-        // can only add false positives above a true one).
-        let low = if controls {
-            w.wrapping_sub(LO * 0x20) & HI != 0 || has_byte(w, 0x7F)
+    // Flags, in bit 7 of each byte, any byte that needs a closer look. With
+    // every byte below 0x80 (else bit 7 is set anyway): `w - 0x20..` borrows
+    // into bit 7 exactly for bytes below 0x20, `w + 0x01..` carries into it
+    // exactly for 0x7F; a borrow or carry crossing into the next byte only
+    // adds flags next to a byte already flagged. '+' (0x2B) and '#' (0x23)
+    // differ only in bit 3, and no other byte becomes 0x2B when bit 3 is set.
+    #[inline(always)]
+    fn flags(w: u64, controls: bool, wildcards: bool) -> u64 {
+        let mut m = w;
+        if controls {
+            m |= w.wrapping_sub(LO * 0x20) | w.wrapping_add(LO);
         } else {
-            has_zero(w)
-        };
-        low || (wildcards && (has_byte(w, b'+') || has_byte(w, b'#')))
-    };
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(c);
-        if bad(u64::from_le_bytes(a)) {
-            return false;
+            m |= w.wrapping_sub(LO) & !w;
         }
+        if wildcards {
+            let x = (w | (LO * 0x08)) ^ (LO * 0x2B);
+            m |= x.wrapping_sub(LO) & !x;
+        }
+        m & HI
     }
-    let rest = chunks.remainder();
-    if rest.is_empty() {
-        return true;
+    let n = bytes.len();
+    if n < 8 {
+        // Pad with 'a', which nothing flags.
+        let mut w = LO * u64::from(b'a');
+        for (i, &b) in bytes.iter().enumerate() {
+            w = (w & !(0xFF << (8 * i))) | (u64::from(b) << (8 * i));
+        }
+        return flags(w, controls, wildcards) == 0;
     }
-    // Pad the tail with a harmless byte ('a').
-    let mut a = [b'a'; 8];
-    a[..rest.len()].copy_from_slice(rest);
-    !bad(u64::from_le_bytes(a))
+    let word = |i: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&bytes[i..i + 8]);
+        u64::from_le_bytes(a)
+    };
+    let mut acc = 0;
+    let mut i = 0;
+    while i + 8 <= n {
+        acc |= flags(word(i), controls, wildcards);
+        i += 8;
+    }
+    // The last eight bytes, overlapping bytes already checked.
+    acc |= flags(word(n - 8), controls, wildcards);
+    acc == 0
 }
 
 /// The MQTT rules beyond well-formedness, for a string already known to be
