@@ -3,6 +3,7 @@
 //! and state included), with a reconnection and a snapshot/restore in the
 //! middle. Also prints the size of a session with default capacities.
 #![allow(unsafe_code)] // the counting allocator below, test-only
+#![allow(clippy::print_stdout)] // the session size is reported on purpose
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -110,7 +111,10 @@ fn connect(c: &mut S, s: &mut S, now: Instant, wire: &mut [u8], clean: bool) -> 
 #[test]
 fn sessions_exchange_qos_0_1_2_without_allocating() {
     // Set-up may allocate (the test harness does); the exchange may not.
-    let mut c: Box<S> = Box::new(Session::new(Config::client(ProtocolLevel::V5), Instant::ZERO));
+    let mut c: Box<S> = Box::new(Session::new(
+        Config::client(ProtocolLevel::V5),
+        Instant::ZERO,
+    ));
     let mut s: Box<S> = Box::new(Session::new(Config::server(), Instant::ZERO));
     let mut wire = vec![0u8; S::TRANSMIT_BUF];
     let mut snap = vec![0u8; 8192];
@@ -124,13 +128,18 @@ fn sessions_exchange_qos_0_1_2_without_allocating() {
     for i in 0..3000u32 {
         now = Instant::from_millis(u64::from(i));
         let qos = QoS::from_u8((i % 3) as u8).unwrap();
-        c.publish(now, &PublishOptions::new("bench/topic", &payload, qos)).unwrap();
+        c.publish(now, &PublishOptions::new("bench/topic", &payload, qos))
+            .unwrap();
         let (d, a) = pump(&mut c, &mut s, now, &mut wire);
         delivered += d;
         acked += a;
     }
     // A cut with a QoS 2 message half way, then a snapshot/restore.
-    c.publish(now, &PublishOptions::new("bench/topic", &payload, QoS::ExactlyOnce)).unwrap();
+    c.publish(
+        now,
+        &PublishOptions::new("bench/topic", &payload, QoS::ExactlyOnce),
+    )
+    .unwrap();
     let mut t = c.poll_transmit(now, &mut wire);
     while t.is_some() {
         t = c.poll_transmit(now, &mut wire);

@@ -43,12 +43,23 @@ proptest! {
 fn keep_alive_deadlines_are_exact_over_a_long_idle_run() {
     let mut ops = vec![
         Op::TransportUp,
-        Op::Connect { clean: true, keep_alive: 3 },
-        Op::Packet { kind: 1, packet_id: 1, qos: 0 },
+        Op::Connect {
+            clean: true,
+            keep_alive: 3,
+        },
+        Op::Packet {
+            kind: 1,
+            packet_id: 1,
+            qos: 0,
+        },
     ];
     for _ in 0..50 {
         ops.push(Op::Advance { millis: 1_000 });
-        ops.push(Op::Packet { kind: 10, packet_id: 1, qos: 0 }); // PINGRESP
+        ops.push(Op::Packet {
+            kind: 10,
+            packet_id: 1,
+            qos: 0,
+        }); // PINGRESP
     }
     run(false, true, &ops);
 }
@@ -60,8 +71,15 @@ fn keep_alive_deadlines_are_exact_over_a_long_idle_run() {
 fn fuzz_regression_5a788f46_keep_alive_answered_at_its_deadline() {
     let ops = [
         Op::TransportUp,
-        Op::Connect { clean: true, keep_alive: 1 },
-        Op::Packet { kind: 37, packet_id: 9509, qos: 96 },
+        Op::Connect {
+            clean: true,
+            keep_alive: 1,
+        },
+        Op::Packet {
+            kind: 37,
+            packet_id: 9509,
+            qos: 96,
+        },
         Op::Advance { millis: 65_371 },
     ];
     run(false, false, &ops);
@@ -72,9 +90,20 @@ fn fuzz_regression_5a788f46_keep_alive_answered_at_its_deadline() {
 /// buffer is full it takes no more bytes, and must not be fed forever.
 #[test]
 fn fuzz_regression_df0e51ae_frames_before_accept_fill_the_buffer_and_wait() {
-    let mut ops = vec![Op::TransportUp, Op::Packet { kind: 0, packet_id: 65535, qos: 207 }];
+    let mut ops = vec![
+        Op::TransportUp,
+        Op::Packet {
+            kind: 0,
+            packet_id: 65535,
+            qos: 207,
+        },
+    ];
     for _ in 0..40 {
-        ops.push(Op::Packet { kind: 207, packet_id: 53199, qos: 207 });
+        ops.push(Op::Packet {
+            kind: 207,
+            packet_id: 53199,
+            qos: 207,
+        });
     }
     ops.push(Op::Accept);
     run(true, true, &ops);

@@ -90,7 +90,10 @@ impl T {
             while at < t.len {
                 let opts = DecodeOptions::new(self.level);
                 let Ok(Status::Complete((p, used))) = Packet::decode(&buf[at..t.len], &opts) else {
-                    panic!("session wrote an undecodable frame: {:02x?}", &buf[at..t.len]);
+                    panic!(
+                        "session wrote an undecodable frame: {:02x?}",
+                        &buf[at..t.len]
+                    );
                 };
                 frames.push(summarize(&p));
                 at += used;
@@ -106,9 +109,9 @@ impl T {
         let mut v = Vec::new();
         while let Some(ev) = self.s.poll_event() {
             v.push(match ev {
-                Event::Message {
-                    topic, payload, ..
-                } => format!("Message {topic}={}", String::from_utf8_lossy(payload)),
+                Event::Message { topic, payload, .. } => {
+                    format!("Message {topic}={}", String::from_utf8_lossy(payload))
+                }
                 other => format!("{other:?}"),
             });
         }
@@ -186,7 +189,13 @@ fn resp(pid: u16) -> PubResponse<'static> {
     }
 }
 
-fn publish_in<'a>(topic: &'a str, payload: &'a [u8], qos: QoS, pid: Option<u16>, dup: bool) -> Packet<'a> {
+fn publish_in<'a>(
+    topic: &'a str,
+    payload: &'a [u8],
+    qos: QoS,
+    pid: Option<u16>,
+    dup: bool,
+) -> Packet<'a> {
     Packet::Publish(Publish {
         dup,
         qos,
@@ -217,7 +226,10 @@ fn pid(n: u16) -> NonZeroU16 {
 fn qos1_publish_is_resent_with_dup_and_same_id_after_reconnect_mqtt_4_4_0_1() {
     let mut t = v5_client();
     let id = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
-    assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(id.get()), false)]);
+    assert_eq!(
+        tys(&t.out()),
+        [(PacketType::Publish, Some(id.get()), false)]
+    );
     t.reconnect(true, &[]);
     // [MQTT-3.3.1-1]: DUP set on the re-delivery, original identifier.
     assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(id.get()), true)]);
@@ -338,15 +350,24 @@ fn manual_acks_go_out_in_arrival_order_mqtt_4_6_0_2_and_4_6_0_3() {
     t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
     t.feed(publish_in("x", b"2", QoS::ExactlyOnce, Some(2), false));
     assert_eq!(t.events().len(), 2);
-    assert!(t.out().is_empty(), "nothing before the application acknowledges");
+    assert!(
+        t.out().is_empty(),
+        "nothing before the application acknowledges"
+    );
     t.s.ack(t.now, pid(2), ReasonCode::Success).unwrap();
     assert!(t.out().is_empty(), "PUBREC 2 waits behind PUBACK 1");
     t.s.ack(t.now, pid(1), ReasonCode::Success).unwrap();
     assert_eq!(
         tys(&t.out()),
-        [(PacketType::PubAck, Some(1), false), (PacketType::PubRec, Some(2), false)]
+        [
+            (PacketType::PubAck, Some(1), false),
+            (PacketType::PubRec, Some(2), false)
+        ]
     );
-    assert_eq!(t.s.ack(t.now, pid(1), ReasonCode::Success), Err(CommandError::NotAwaitingAck));
+    assert_eq!(
+        t.s.ack(t.now, pid(1), ReasonCode::Success),
+        Err(CommandError::NotAwaitingAck)
+    );
 }
 
 #[test]
@@ -372,7 +393,10 @@ fn receive_maximum_of_the_peer_bounds_unacknowledged_publishes_mqtt_3_3_4_7() {
     t.publish("a", b"0", QoS::AtMostOnce);
     // [MQTT-4.9.0-2]: quota 1; QoS 0 may still go.
     let out = t.out();
-    assert_eq!(out.iter().map(|o| o.pid).collect::<Vec<_>>(), [Some(a.get()), None]);
+    assert_eq!(
+        out.iter().map(|o| o.pid).collect::<Vec<_>>(),
+        [Some(a.get()), None]
+    );
     t.feed(Packet::PubAck(resp(a.get())));
     assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(b.get()), false)]);
 }
@@ -386,9 +410,15 @@ fn a_peer_overrunning_our_receive_maximum_is_disconnected_with_0x93_mqtt_3_3_4_9
     }
     t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(5), false));
     let ev = t.events();
-    assert!(ev.iter().any(|e| e.contains("ReceiveMaximumExceeded")), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| e.contains("ReceiveMaximumExceeded")),
+        "{ev:?}"
+    );
     let out = t.out();
-    assert_eq!(out.last().map(|o| (o.ty, o.reason)), Some((PacketType::Disconnect, Some(0x93))));
+    assert_eq!(
+        out.last().map(|o| (o.ty, o.reason)),
+        Some((PacketType::Disconnect, Some(0x93)))
+    );
     assert!(t.closed);
 }
 
@@ -399,12 +429,14 @@ fn a_full_store_is_a_typed_error_and_changes_nothing() {
         t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
     }
     let before = (t.s.inflight(), t.s.store_bytes());
-    let err = t.s.publish(t.now, &PublishOptions::new("a", b"1", QoS::AtLeastOnce));
+    let err =
+        t.s.publish(t.now, &PublishOptions::new("a", b"1", QoS::AtLeastOnce));
     assert_eq!(err, Err(CommandError::InflightFull));
     assert_eq!((t.s.inflight(), t.s.store_bytes()), before);
     let mut t = v5_client();
     let big = vec![0u8; 1100];
-    let err = t.s.publish(t.now, &PublishOptions::new("a", &big, QoS::AtLeastOnce));
+    let err =
+        t.s.publish(t.now, &PublishOptions::new("a", &big, QoS::AtLeastOnce));
     assert_eq!(err, Err(CommandError::BufferFull));
     assert_eq!(t.s.inflight(), 0);
 }
@@ -436,14 +468,20 @@ fn publish_larger_than_the_servers_maximum_packet_size_is_refused_mqtt_3_2_2_15(
         ConnectOptions::new("c"),
         &[Property::MaximumPacketSize(32)],
     );
-    let err = t.s.publish(t.now, &PublishOptions::new("a", &[0; 40], QoS::AtMostOnce));
+    let err =
+        t.s.publish(t.now, &PublishOptions::new("a", &[0; 40], QoS::AtMostOnce));
     assert_eq!(err, Err(CommandError::PacketTooLarge));
 }
 
 #[test]
 fn qos_above_the_servers_maximum_is_refused_mqtt_3_2_2_11() {
-    let mut t = T::client(ProtocolLevel::V5, ConnectOptions::new("c"), &[Property::MaximumQoS(1)]);
-    let err = t.s.publish(t.now, &PublishOptions::new("a", b"x", QoS::ExactlyOnce));
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions::new("c"),
+        &[Property::MaximumQoS(1)],
+    );
+    let err =
+        t.s.publish(t.now, &PublishOptions::new("a", b"x", QoS::ExactlyOnce));
     assert_eq!(err, Err(CommandError::QoSNotSupported));
 }
 
@@ -463,16 +501,24 @@ fn topic_alias_assigned_then_used_alone_never_on_resend_reset_on_reconnect_mqtt_
     t.publish("long/topic", b"1", QoS::AtLeastOnce);
     t.publish("long/topic", b"2", QoS::AtLeastOnce);
     let out = t.out();
-    assert_eq!((out[0].topic.as_str(), out[0].alias), ("long/topic", Some(1)));
+    assert_eq!(
+        (out[0].topic.as_str(), out[0].alias),
+        ("long/topic", Some(1))
+    );
     assert_eq!((out[1].topic.as_str(), out[1].alias), ("", Some(1)));
     t.reconnect(true, &[Property::TopicAliasMaximum(2)]);
     let out = t.out();
     // Resends carry the topic and no alias.
-    assert!(out.iter().all(|o| o.topic == "long/topic" && o.alias.is_none() && o.dup));
+    assert!(out
+        .iter()
+        .all(|o| o.topic == "long/topic" && o.alias.is_none() && o.dup));
     // New messages start a new mapping on the new connection.
     t.publish("long/topic", b"3", QoS::AtMostOnce);
     let out = t.out();
-    assert_eq!((out[0].topic.as_str(), out[0].alias), ("long/topic", Some(1)));
+    assert_eq!(
+        (out[0].topic.as_str(), out[0].alias),
+        ("long/topic", Some(1))
+    );
 }
 
 #[test]
@@ -543,7 +589,10 @@ fn client_detects_a_silent_server_at_one_and_a_half_keep_alive() {
     t.advance(Duration::from_millis(4_999));
     assert!(!t.events().iter().any(|e| e.contains("Timeout")));
     t.advance(Duration::from_millis(1));
-    assert!(t.events().contains(&format!("{:?}", Event::Disconnected(DisconnectCause::Timeout))));
+    assert!(t.events().contains(&format!(
+        "{:?}",
+        Event::Disconnected(DisconnectCause::Timeout)
+    )));
     t.out();
     assert!(t.closed);
 }
@@ -631,7 +680,10 @@ fn malformed_bytes_get_disconnect_0x81_at_v5_and_a_plain_close_at_v311() {
     t.feed_bytes(&[0x36, 0x05, 0x00, 0x01, b'a', 0x00, 0x01]);
     let ev = t.events();
     assert!(ev[0].contains("PublishQoS3"), "{ev:?}");
-    assert_eq!(t.out().last().map(|o| (o.ty, o.reason)), Some((PacketType::Disconnect, Some(0x81))));
+    assert_eq!(
+        t.out().last().map(|o| (o.ty, o.reason)),
+        Some((PacketType::Disconnect, Some(0x81)))
+    );
     assert!(t.closed);
 
     let mut t = T::client(ProtocolLevel::V4, ConnectOptions::new("c"), &[]);
@@ -651,11 +703,21 @@ fn session_present_0_discards_started_exchanges_mqtt_3_2_2_5() {
     t.s.handle_transport_down(t.now);
     t.events();
     t.s.handle_transport_up(t.now);
-    t.s.connect(t.now, &ConnectOptions { clean_start: false, ..ConnectOptions::new("c") }).unwrap();
+    t.s.connect(
+        t.now,
+        &ConnectOptions {
+            clean_start: false,
+            ..ConnectOptions::new("c")
+        },
+    )
+    .unwrap();
     t.out();
     t.connack(false, &[]);
     let ev = t.events();
-    assert!(ev.iter().any(|e| e == "SessionDiscarded { dropped: 1 }"), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| e == "SessionDiscarded { dropped: 1 }"),
+        "{ev:?}"
+    );
     let out = t.out();
     assert_eq!(out.len(), 1);
     assert_eq!((out[0].payload.as_slice(), out[0].dup), (&b"2"[..], false));
@@ -702,7 +764,10 @@ fn peer_disconnect_reason_is_reported_and_the_connection_closes() {
     }));
     assert_eq!(
         t.events(),
-        [format!("{:?}", Event::Disconnected(DisconnectCause::Peer(ReasonCode::ServerShuttingDown)))]
+        [format!(
+            "{:?}",
+            Event::Disconnected(DisconnectCause::Peer(ReasonCode::ServerShuttingDown))
+        )]
     );
     t.out();
     assert!(t.closed);
@@ -711,7 +776,8 @@ fn peer_disconnect_reason_is_reported_and_the_connection_closes() {
 #[test]
 fn local_disconnect_sends_the_reason_then_closes_mqtt_3_14_4_1() {
     let mut t = v5_client();
-    t.s.disconnect(t.now, ReasonCode::DisconnectWithWillMessage, None).unwrap();
+    t.s.disconnect(t.now, ReasonCode::DisconnectWithWillMessage, None)
+        .unwrap();
     let out = t.out();
     assert_eq!(tys(&out), [(PacketType::Disconnect, None, false)]);
     assert_eq!(out[0].reason, Some(0x04));
@@ -741,7 +807,10 @@ fn acknowledgements_made_ready_go_out_before_a_local_disconnect_mqtt_4_6_0_2() {
     // never acknowledged, so it stays unacknowledged and will be resent.
     assert_eq!(
         tys(&t.out()),
-        [(PacketType::PubAck, Some(1), false), (PacketType::Disconnect, None, false)]
+        [
+            (PacketType::PubAck, Some(1), false),
+            (PacketType::Disconnect, None, false)
+        ]
     );
     assert!(t.closed);
 }
@@ -768,8 +837,16 @@ fn enhanced_authentication_exchanges_auth_with_the_connect_method_mqtt_4_12_0_2_
         properties: Properties::from_list(&props),
     }));
     let ev = t.events();
-    assert!(ev[0].starts_with("Auth { reason: ContinueAuthentication"), "{ev:?}");
-    t.s.auth(t.now, ReasonCode::ContinueAuthentication, Some(b"client-final")).unwrap();
+    assert!(
+        ev[0].starts_with("Auth { reason: ContinueAuthentication"),
+        "{ev:?}"
+    );
+    t.s.auth(
+        t.now,
+        ReasonCode::ContinueAuthentication,
+        Some(b"client-final"),
+    )
+    .unwrap();
     let out = t.out();
     assert_eq!(out[0].ty, PacketType::Auth);
     t.connack(false, &[Property::AuthenticationMethod("SCRAM-SHA-1")]);
@@ -792,7 +869,10 @@ fn auth_without_an_authentication_method_is_refused_mqtt_4_12_0_7() {
         reason_code: ReasonCode::ContinueAuthentication,
         properties: Properties::from_list(&props),
     }));
-    assert!(t.events().iter().any(|e| e.contains(&format!("{:?}", PeerError::AuthUnexpected))));
+    assert!(t
+        .events()
+        .iter()
+        .any(|e| e.contains(&format!("{:?}", PeerError::AuthUnexpected))));
 }
 
 // ---------------------------------------------------------------- snapshot
@@ -809,12 +889,22 @@ fn snapshot_mid_qos2_survives_a_power_cycle_and_finishes_exactly_once() {
     let cfg = *t.s.config();
     t.s = Session::restore(cfg, t.now, &bytes[..n]).unwrap();
     t.s.handle_transport_up(t.now);
-    t.s.connect(t.now, &ConnectOptions { clean_start: false, ..ConnectOptions::new("c") }).unwrap();
+    t.s.connect(
+        t.now,
+        &ConnectOptions {
+            clean_start: false,
+            ..ConnectOptions::new("c")
+        },
+    )
+    .unwrap();
     t.out();
     t.connack(true, &[]);
     t.events();
     t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(9), true));
-    assert!(t.events().is_empty(), "not delivered twice after the restart");
+    assert!(
+        t.events().is_empty(),
+        "not delivered twice after the restart"
+    );
     assert_eq!(tys(&t.out()), [(PacketType::PubRec, Some(9), false)]);
 
     // Damaged snapshots are refused, not trusted.

@@ -3,13 +3,18 @@
 //! snapshots: thousands of seeds, each checking exactly-once (QoS 2),
 //! at-least-once (QoS 1), per-QoS ordering (§4.6) and that no packet
 //! identifier is handed out while in use ([MQTT-2.2.1-3]).
+#![allow(clippy::print_stdout)] // the totals are reported on purpose (--nocapture)
 
 use mqtt_codec::{ProtocolLevel, QoS};
 use qos_engine::mqtt::sim::{Pair, PairConfig, Report};
 
 fn run(cfg: PairConfig, seed: u64) -> Report {
     let r = Pair::new(cfg, seed).run();
-    assert!(r.violations.is_empty(), "seed {seed}: {:?}\n{r}", r.violations);
+    assert!(
+        r.violations.is_empty(),
+        "seed {seed}: {:?}\n{r}",
+        r.violations
+    );
     assert!(r.completed, "seed {seed}: {r}");
     r
 }
@@ -39,7 +44,10 @@ fn sim_v5_mixed_qos_cuts_and_restarts_6000_seeds() {
     println!("v5 mixed, 6000 seeds: {t}");
     assert_eq!(t.delivered_qos2, t.sent_qos2);
     // The runs must actually exercise resumption.
-    assert!(t.reconnects > 1000 && t.restarts > 100 && t.retransmissions > 1000, "{t}");
+    assert!(
+        t.reconnects > 1000 && t.restarts > 100 && t.retransmissions > 1000,
+        "{t}"
+    );
     assert!(t.duplicates_suppressed > 0 && t.redelivered_qos1 > 0, "{t}");
     assert!(t.max_inflight <= 16);
 }

@@ -38,7 +38,11 @@ impl<const N: usize> FrameQueue<N> {
     }
 
     /// Encodes `packet` at the back; on any error nothing changes.
-    pub(crate) fn push(&mut self, packet: &Packet<'_>, level: ProtocolLevel) -> Result<(), CommandError> {
+    pub(crate) fn push(
+        &mut self,
+        packet: &Packet<'_>,
+        level: ProtocolLevel,
+    ) -> Result<(), CommandError> {
         let len = packet.encoded_len(level)?;
         if self.lens.is_full() || len > N - self.used {
             return Err(CommandError::BufferFull);

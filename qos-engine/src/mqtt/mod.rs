@@ -150,7 +150,6 @@ pub mod script;
 #[cfg(feature = "sim")]
 pub mod sim;
 
-
 pub use alias::{ALIASES, ALIAS_BYTES};
 pub use packet_id::{PacketIds, PacketIdsExhausted};
 pub use session::Session;

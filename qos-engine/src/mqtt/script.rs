@@ -21,8 +21,9 @@
 use alloc::vec::Vec;
 
 use mqtt_codec::{
-    ConnAck, Connect, Disconnect, Packet, Properties, Property, ProtocolLevel, PubResponse, Publish,
-    QoS, ReasonCode, SubAck, SubscribeFilters, Subscribe, Subscription, SubscriptionOptions,
+    ConnAck, Connect, Disconnect, Packet, Properties, Property, ProtocolLevel, PubResponse,
+    Publish, QoS, ReasonCode, SubAck, Subscribe, SubscribeFilters, Subscription,
+    SubscriptionOptions,
 };
 
 use super::{AcceptOptions, Config, ConnectOptions, Event, PublishOptions, Session};
@@ -94,7 +95,11 @@ struct Runner {
 /// Runs `ops` against a server (`server`) or client session at 5.0 or
 /// 3.1.1 (`v5`), panicking if an invariant breaks.
 pub fn run(server: bool, v5: bool, ops: &[Op]) {
-    let level = if v5 { ProtocolLevel::V5 } else { ProtocolLevel::V4 };
+    let level = if v5 {
+        ProtocolLevel::V5
+    } else {
+        ProtocolLevel::V4
+    };
     let cfg = if server {
         Config::server()
     } else {
@@ -202,7 +207,10 @@ impl Runner {
                 let mut early = self.s.clone();
                 early.handle_timeout(at - Duration::from_micros(1));
                 assert_eq!(early.poll_timeout(), Some(at), "an early timeout acted");
-                assert!(early.poll_event().is_none(), "an early timeout made an event");
+                assert!(
+                    early.poll_event().is_none(),
+                    "an early timeout made an event"
+                );
             }
             // Act, and answer, at the deadline itself.
             self.now = at.max(seen);
@@ -297,7 +305,11 @@ impl Runner {
                     dup: q != QoS::AtMostOnce && qos & 4 == 4,
                     qos: q,
                     retain: false,
-                    topic: if with_alias && qos & 16 == 16 { "" } else { "p/q" },
+                    topic: if with_alias && qos & 16 == 16 {
+                        ""
+                    } else {
+                        "p/q"
+                    },
                     packet_id: (q != QoS::AtMostOnce).then_some(pid),
                     properties: if with_alias {
                         Properties::from_list(&alias)

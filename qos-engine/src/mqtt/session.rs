@@ -64,14 +64,19 @@ enum Conn {
 enum Held {
     None,
     /// The event is not handed out yet.
-    Pending { len: usize, kind: HeldKind },
+    Pending {
+        len: usize,
+        kind: HeldKind,
+    },
     /// Handed out; the frame goes at the next call.
-    Returned { len: usize },
+    Returned {
+        len: usize,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum HeldKind {
-    Message,
+    Message(MsgView),
     Connected,
     ConnectReceived { session_present: bool },
     Auth,
@@ -79,6 +84,20 @@ enum HeldKind {
     UnsubAck,
     SubscribeReceived,
     UnsubscribeReceived,
+}
+
+/// Where a held PUBLISH's fields sit in the receive buffer, so that its
+/// event is built without decoding the frame again (when it has no
+/// properties; otherwise the frame is decoded again for them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct MsgView {
+    topic: (u32, u32),
+    payload: (u32, u32),
+    plain: bool,
+    qos: QoS,
+    retain: bool,
+    dup: bool,
+    pid: u16,
 }
 
 /// What the peer allows us.
@@ -155,6 +174,8 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     in_alias: AliasTable,
     auth_method: heapless::Vec<u8, AUTH_METHOD_CAP>,
     close_pending: bool,
+    /// Requests marked `State::Lost` not reported yet.
+    lost_requests: usize,
     /// The DISCONNECT to write last before closing.
     final_disconnect: Option<ReasonCode>,
     /// A local disconnect: ready PUBACK/PUBREC go out before the DISCONNECT.
@@ -220,6 +241,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             in_alias: AliasTable::new(),
             auth_method: heapless::Vec::new(),
             close_pending: false,
+            lost_requests: 0,
             final_disconnect: None,
             flush_acks: false,
             pending_session_present: false,
@@ -325,8 +347,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         self.conn = Conn::Up;
         self.timers.stop(Timer::SessionExpiry);
         if !self.is_client() {
-            self.timers
-                .set(Timer::Dead, now + self.cfg.connect_timeout);
+            self.timers.set(Timer::Dead, now + self.cfg.connect_timeout);
         }
     }
 
@@ -863,7 +884,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         session_expiry: Option<u32>,
     ) -> Result<(), CommandError> {
         self.clock.observe(now);
-        if !matches!(self.conn, Conn::Connected | Conn::Connecting | Conn::Accepting) {
+        if !matches!(
+            self.conn,
+            Conn::Connected | Conn::Connecting | Conn::Accepting
+        ) {
             return Err(CommandError::InvalidState);
         }
         if let (Some(e), true) = (session_expiry, self.is_client()) {
@@ -951,6 +975,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             return Some(ev.into_event());
         }
         // Requests lost with their connection.
+        if self.lost_requests == 0 {
+            return None;
+        }
+        self.lost_requests -= 1;
         let i = self
             .store
             .slots()
@@ -1009,8 +1037,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         // reported by `poll_event`.
         for i in 0..self.store.slots().len() {
             let s = self.store.slot_mut(i);
-            if s.kind != Kind::Publish {
+            if s.kind != Kind::Publish && s.state != State::Lost {
                 s.state = State::Lost;
+                self.lost_requests += 1;
             }
         }
         for i in 0..self.store.slots().len() {
@@ -1110,8 +1139,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         // Server does not receive an MQTT Control Packet from the Client
         // within one and a half times the Keep Alive time period, it MUST
         // disconnect". The client applies the same bound to the server.
-        self.timers
-            .set(Timer::Dead, self.last_rx + ka + ka / 2);
+        self.timers.set(Timer::Dead, self.last_rx + ka + ka / 2);
         if self.is_client() && !self.ping_queued {
             // [MQTT-3.1.2-20]: a PINGREQ when nothing was sent for Keep
             // Alive; and once when nothing was received for as long, so
@@ -1146,7 +1174,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
 
     fn consume(&mut self, len: usize) {
         let len = len.min(self.rx_len);
-        self.rx.copy_within(len..self.rx_len, 0);
+        if len < self.rx_len {
+            self.rx.copy_within(len..self.rx_len, 0);
+        }
         self.rx_len -= len;
     }
 
@@ -1160,7 +1190,14 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
 
     /// Processes buffered frames until one is held for its event, the
     /// queues need draining, or the buffer holds no complete frame.
+    #[inline]
     fn process(&mut self, now: Instant) {
+        if self.rx_len != 0 && self.held == Held::None {
+            self.process_frames(now);
+        }
+    }
+
+    fn process_frames(&mut self, now: Instant) {
         loop {
             if self.held != Held::None || self.rx_len == 0 {
                 return;
@@ -1191,6 +1228,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 Ok(Status::Complete((packet, used))) => {
                     let summary = summarize(
                         packet,
+                        self.rx.as_ptr() as usize,
                         &mut self.in_alias,
                         alias_max,
                         &self.auth_method,
@@ -1238,12 +1276,18 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 self.keep_alive = c.keep_alive;
                 self.clean_start = c.clean_start;
                 self.bound = true;
-                self.session_expiry = if c.level == ProtocolLevel::V5 { c.session_expiry } else { 0 };
+                self.session_expiry = if c.level == ProtocolLevel::V5 {
+                    c.session_expiry
+                } else {
+                    0
+                };
                 self.peer.receive_maximum = c.receive_maximum;
                 self.peer.maximum_packet_size = c.maximum_packet_size;
                 self.peer.topic_alias_maximum = c.topic_alias_maximum;
                 self.auth_method.clear();
-                let _ = self.auth_method.extend_from_slice(&c.auth_method[..c.auth_method_len]);
+                let _ = self
+                    .auth_method
+                    .extend_from_slice(&c.auth_method[..c.auth_method_len]);
                 if c.clean_start {
                     self.discard_state();
                 }
@@ -1333,10 +1377,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 Ok(None)
             }
             (Conn::Connected, In::PubRec(pid, rc)) => {
-                let found = self
-                    .store
-                    .find(Kind::Publish, pid)
-                    .filter(|&i| self.store.slots()[i].qos == 2 && self.store.slots()[i].state != State::Pending);
+                let found = self.store.find(Kind::Publish, pid).filter(|&i| {
+                    self.store.slots()[i].qos == 2 && self.store.slots()[i].state != State::Pending
+                });
                 match found {
                     Some(i) if rc.is_error() => {
                         // [MQTT-4.4.0-2]: treated as acknowledged, never resent.
@@ -1394,7 +1437,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 match self.store.find(Kind::Publish, pid) {
                     Some(i)
                         if self.store.slots()[i].qos == 2
-                            && matches!(self.store.slots()[i].state, State::RelSent | State::RelPending) =>
+                            && matches!(
+                                self.store.slots()[i].state,
+                                State::RelSent | State::RelPending
+                            ) =>
                     {
                         self.store.remove(i);
                         self.published(pid, rc);
@@ -1406,9 +1452,12 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             (Conn::Connected, In::SubAck(pid)) if client => {
                 self.request_done(Kind::Subscribe, AckKind::SubAck, pid, HeldKind::SubAck)
             }
-            (Conn::Connected, In::UnsubAck(pid)) if client => {
-                self.request_done(Kind::Unsubscribe, AckKind::UnsubAck, pid, HeldKind::UnsubAck)
-            }
+            (Conn::Connected, In::UnsubAck(pid)) if client => self.request_done(
+                Kind::Unsubscribe,
+                AckKind::UnsubAck,
+                pid,
+                HeldKind::UnsubAck,
+            ),
             (Conn::Connected, In::Subscribe) if !client => Ok(Some(HeldKind::SubscribeReceived)),
             (Conn::Connected, In::Unsubscribe) if !client => {
                 Ok(Some(HeldKind::UnsubscribeReceived))
@@ -1418,7 +1467,13 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 Ok(None)
             }
             (Conn::Connected, In::PingResp) if client => Ok(None),
-            (Conn::Connected, In::Disconnect { reason, session_expiry }) => {
+            (
+                Conn::Connected,
+                In::Disconnect {
+                    reason,
+                    session_expiry,
+                },
+            ) => {
                 if let (Some(e), false) = (session_expiry, client) {
                     self.session_expiry = e;
                 }
@@ -1450,7 +1505,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         match p.qos {
             QoS::AtMostOnce => {
                 self.stats.messages_delivered += 1;
-                Ok(Some(HeldKind::Message))
+                Ok(Some(HeldKind::Message(p.view)))
             }
             QoS::AtLeastOnce | QoS::ExactlyOnce => {
                 let qos2 = p.qos == QoS::ExactlyOnce;
@@ -1469,7 +1524,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                         return Ok(None);
                     }
                 }
-                if self.inbound.len() >= usize::from(self.receive_maximum()) || self.inbound.is_full()
+                if self.inbound.len() >= usize::from(self.receive_maximum())
+                    || self.inbound.is_full()
                 {
                     // §3.3.4: "If it receives more than Receive Maximum QoS 1
                     // and QoS 2 PUBLISH packets where it has not sent a
@@ -1488,7 +1544,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                     state,
                 });
                 self.stats.messages_delivered += 1;
-                Ok(Some(HeldKind::Message))
+                Ok(Some(HeldKind::Message(p.view)))
             }
         }
     }
@@ -1529,13 +1585,27 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
 
     /// Re-reads the held frame to build its borrowed event.
     fn held_event(&self, len: usize, kind: HeldKind) -> Option<Event<'_>> {
+        if let HeldKind::Message(v) = kind {
+            if v.plain {
+                let slice = |(off, n): (u32, u32)| self.rx.get(off as usize..(off + n) as usize);
+                return Some(Event::Message {
+                    topic: core::str::from_utf8(slice(v.topic)?).ok()?,
+                    payload: slice(v.payload)?,
+                    qos: v.qos,
+                    retain: v.retain,
+                    dup: v.dup,
+                    packet_id: NonZeroU16::new(v.pid),
+                    properties: Properties::EMPTY,
+                });
+            }
+        }
         let opts = self.decode_options();
         let packet = match Packet::decode(&self.rx[..len], &opts) {
             Ok(Status::Complete((p, _))) => p,
             _ => return None,
         };
         Some(match (kind, packet) {
-            (HeldKind::Message, Packet::Publish(p)) => {
+            (HeldKind::Message(_), Packet::Publish(p)) => {
                 let topic = if p.topic.is_empty() {
                     p.properties
                         .topic_alias()
@@ -1580,12 +1650,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 packet_id: NonZeroU16::new(s.packet_id)?,
                 subscribe: s,
             },
-            (HeldKind::UnsubscribeReceived, Packet::Unsubscribe(u)) => {
-                Event::UnsubscribeReceived {
-                    packet_id: NonZeroU16::new(u.packet_id)?,
-                    unsubscribe: u,
-                }
-            }
+            (HeldKind::UnsubscribeReceived, Packet::Unsubscribe(u)) => Event::UnsubscribeReceived {
+                packet_id: NonZeroU16::new(u.packet_id)?,
+                unsubscribe: u,
+            },
             _ => return None,
         })
     }
@@ -1763,7 +1831,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         let n = if use_alias || self.level != self.store_level {
             let stored = self.store.bytes(i);
             let opts = DecodeOptions::new(self.store_level);
-            let Ok(Status::Complete((Packet::Publish(p), _))) = Packet::decode(stored, &opts) else {
+            let Ok(Status::Complete((Packet::Publish(p), _))) = Packet::decode(stored, &opts)
+            else {
                 return Err(true);
             };
             let mut props: heapless::Vec<Property<'_>, 16> = heapless::Vec::new();
@@ -1950,6 +2019,7 @@ struct InPublish {
     qos: QoS,
     pid: u16,
     alias_error: Option<PeerError>,
+    view: MsgView,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1977,8 +2047,11 @@ enum In {
     },
 }
 
+/// `base` is the address of the receive buffer the packet borrows from
+/// (to record where a PUBLISH's fields are).
 fn summarize(
     packet: Packet<'_>,
+    base: usize,
     in_alias: &mut AliasTable,
     alias_max: u16,
     auth_method: &[u8],
@@ -2031,10 +2104,20 @@ fn summarize(
                     alias_error = Some(PeerError::ImplementationLimit);
                 }
             }
+            let at = |b: &[u8]| (b.as_ptr() as usize).wrapping_sub(base) as u32;
             In::Publish(InPublish {
                 qos: p.qos,
                 pid: p.packet_id.unwrap_or(0),
                 alias_error,
+                view: MsgView {
+                    topic: (at(p.topic.as_bytes()), p.topic.len() as u32),
+                    payload: (at(p.payload), p.payload.len() as u32),
+                    plain: p.properties.is_empty(),
+                    qos: p.qos,
+                    retain: p.retain,
+                    dup: p.dup,
+                    pid: p.packet_id.unwrap_or(0),
+                },
             })
         }
         Packet::PubAck(r) => In::PubAck(r.packet_id, r.reason_code),

@@ -34,9 +34,7 @@ use alloc::vec::Vec;
 
 use mqtt_codec::{ProtocolLevel, QoS, ReasonCode};
 
-use super::{
-    AcceptOptions, CommandError, Config, ConnectOptions, Event, PublishOptions, Session,
-};
+use super::{AcceptOptions, CommandError, Config, ConnectOptions, Event, PublishOptions, Session};
 use crate::rng::Rng;
 use crate::sim::stream::{Delivery, Link, LinkConfig, LinkStats, Side};
 use crate::time::{Duration, Instant};
@@ -277,7 +275,11 @@ impl Pair {
             return false;
         }
         if self.rng.chance(self.cfg.restart_per_million) {
-            let side = if self.rng.chance(500_000) { Side::A } else { Side::B };
+            let side = if self.rng.chance(500_000) {
+                Side::A
+            } else {
+                Side::B
+            };
             self.restart(side);
             return true;
         }
@@ -387,7 +389,9 @@ impl Pair {
             ..ConnectOptions::new("sim-client")
         };
         if let Err(e) = self.client.connect(now, &opts) {
-            self.report.violations.push(format!("connect refused: {e:?}"));
+            self.report
+                .violations
+                .push(format!("connect refused: {e:?}"));
         }
         self.drain(Side::A);
         self.drain(Side::B);
@@ -405,7 +409,9 @@ impl Pair {
         let n = match snap {
             Ok(n) => n,
             Err(e) => {
-                self.report.violations.push(format!("snapshot failed: {e:?}"));
+                self.report
+                    .violations
+                    .push(format!("snapshot failed: {e:?}"));
                 return;
             }
         };
@@ -417,7 +423,9 @@ impl Pair {
                 *self.session(side) = s;
             }
             Err(e) => {
-                self.report.violations.push(format!("restore failed: {e:?}"));
+                self.report
+                    .violations
+                    .push(format!("restore failed: {e:?}"));
                 return;
             }
         }
@@ -445,7 +453,11 @@ impl Pair {
             let mut payload = vec![b'.'; payload_len];
             payload[..4].copy_from_slice(&seq.to_be_bytes());
             payload[4] = qos.as_u8();
-            let topic = if side == Side::A { "sim/up" } else { "sim/down" };
+            let topic = if side == Side::A {
+                "sim/up"
+            } else {
+                "sim/down"
+            };
             let msg = PublishOptions::new(topic, &payload, qos);
             match self.session(side).publish(now, &msg) {
                 Ok(pid) => {
@@ -469,7 +481,9 @@ impl Pair {
                 }
                 Err(CommandError::InflightFull) | Err(CommandError::BufferFull) => return,
                 Err(e) => {
-                    self.report.violations.push(format!("{side:?}: publish failed: {e:?}"));
+                    self.report
+                        .violations
+                        .push(format!("{side:?}: publish failed: {e:?}"));
                     return;
                 }
             }
@@ -554,7 +568,9 @@ impl Pair {
                 *count += 1;
                 let count = *count;
                 if peer_qos != Some(qos) {
-                    let v = format!("{side:?}: message {seq} arrived at QoS {qos}, sent at {peer_qos:?}");
+                    let v = format!(
+                        "{side:?}: message {seq} arrived at QoS {qos}, sent at {peer_qos:?}"
+                    );
                     self.report.violations.push(v);
                 }
                 if count == 1 {
@@ -576,7 +592,9 @@ impl Pair {
                     match qos {
                         1 => self.report.redelivered_qos1 += 1,
                         _ => {
-                            let v = format!("{side:?}: QoS {qos} message {seq} delivered {count} times");
+                            let v = format!(
+                                "{side:?}: QoS {qos} message {seq} delivered {count} times"
+                            );
                             self.report.violations.push(v);
                         }
                     }
@@ -596,7 +614,8 @@ impl Pair {
                         }
                     }
                     None => {
-                        let v = format!("{side:?}: acknowledgement for packet id {pid} not in flight");
+                        let v =
+                            format!("{side:?}: acknowledgement for packet id {pid} not in flight");
                         self.report.violations.push(v);
                     }
                 }
@@ -628,7 +647,10 @@ impl Pair {
                 for (seq, q) in peer.qos_of.iter().enumerate() {
                     let got = app.received[seq];
                     if *q == 2 && got != 1 || *q == 1 && got == 0 {
-                        let v = format!("{:?}: QoS {q} message {seq} delivered {got} times", app.side);
+                        let v = format!(
+                            "{:?}: QoS {q} message {seq} delivered {got} times",
+                            app.side
+                        );
                         self.report.violations.push(v);
                     }
                 }

@@ -132,7 +132,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// Bytes [`Session::snapshot`] will write (at most
     /// `32 + 13 × INFLIGHT + BUF + 5 × INFLIGHT`).
     pub fn snapshot_len(&self) -> usize {
-        let out: usize = self.snapshot_slots().map(|(_, s)| OUT_RECORD + s.len()).sum();
+        let out: usize = self
+            .snapshot_slots()
+            .map(|(_, s)| OUT_RECORD + s.len())
+            .sum();
         HEADER + out + IN_RECORD * self.inbound.len() + 4
     }
 
@@ -222,7 +225,13 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         let rel_seq = r.u32()?;
         let n_out = r.u16()?;
         let n_in = r.u16()?;
-        let mut s = Session::new(Config { protocol: level, ..cfg }, now);
+        let mut s = Session::new(
+            Config {
+                protocol: level,
+                ..cfg
+            },
+            now,
+        );
         s.has_state = flags & 1 == 1;
         s.session_expiry = session_expiry;
         s.ids = PacketIds::resume_after(last_pid);

@@ -196,7 +196,9 @@ impl<const INFLIGHT: usize, const BUF: usize> Store<INFLIGHT, BUF> {
         if len == 0 {
             return;
         }
-        self.bytes.copy_within(off + len..self.used, off);
+        if off + len < self.used {
+            self.bytes.copy_within(off + len..self.used, off);
+        }
         self.used -= len;
         for s in self.slots[from_slot..].iter_mut() {
             s.off -= len as u32;
@@ -283,6 +285,9 @@ mod tests {
         let r = s.push_with(10, |_| Err::<Slot, _>(7));
         assert_eq!(r, Ok(Err(7)));
         assert_eq!((s.slots().len(), s.bytes_used()), (1, 3));
-        assert_eq!(s.push_with(14, |_| Ok::<_, ()>(publish(2, 1))), Err(Full::Bytes));
+        assert_eq!(
+            s.push_with(14, |_| Ok::<_, ()>(publish(2, 1))),
+            Err(Full::Bytes)
+        );
     }
 }

@@ -325,7 +325,10 @@ mod tests {
         let mut sent = Vec::new();
         for i in 0..200u32 {
             let chunk = i.to_be_bytes();
-            assert_eq!(link.send(Instant::from_millis(i as u64), Side::A, &chunk), 4);
+            assert_eq!(
+                link.send(Instant::from_millis(i as u64), Side::A, &chunk),
+                4
+            );
             sent.extend_from_slice(&chunk);
         }
         let (got, down) = drain(&mut link, Side::B, Instant::from_secs(10));
@@ -343,7 +346,9 @@ mod tests {
         let mut link = Link::new(cfg, 2);
         link.connect(Instant::ZERO);
         link.send(Instant::ZERO, Side::B, b"abc");
-        assert!(drain(&mut link, Side::A, Instant::from_millis(4)).0.is_empty());
+        assert!(drain(&mut link, Side::A, Instant::from_millis(4))
+            .0
+            .is_empty());
         assert_eq!(drain(&mut link, Side::A, Instant::from_secs(1)).0, b"abc");
     }
 
