@@ -33,6 +33,7 @@ fn seeds(cfg: PairConfig, range: core::ops::Range<u64>) -> Report {
         total.reconnects += r.reconnects;
         total.restarts += r.restarts;
         total.link.cuts += r.link.cuts;
+        total.silences_detected += r.silences_detected;
         total.max_inflight = total.max_inflight.max(r.max_inflight);
     }
     total
@@ -101,6 +102,22 @@ fn sim_large_payloads_fill_the_store_300_seeds() {
     };
     let t = seeds(cfg, 40_000..40_300);
     println!("700-byte payloads, 300 seeds: {t}");
+    assert_eq!(t.delivered_qos2, t.sent_qos2);
+}
+
+#[test]
+fn sim_silent_connections_are_detected_by_keep_alive_within_1_5x_mqtt_3_1_2_22_500_seeds() {
+    let mut cfg = PairConfig {
+        keep_alive: 5,
+        restart_per_million: 0,
+        ..PairConfig::default()
+    };
+    cfg.link.cut_per_million = 0;
+    cfg.link.silent_per_million = 20_000;
+    let t = seeds(cfg, 50_000..50_500);
+    println!("silent links, 500 seeds: {t}");
+    // The harness checks each detection against the 1.5 x Keep Alive bound.
+    assert!(t.silences_detected > 300, "{t}");
     assert_eq!(t.delivered_qos2, t.sent_qos2);
 }
 

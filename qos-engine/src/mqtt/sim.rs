@@ -14,7 +14,10 @@
 //! * per QoS, messages first delivered in the order they were published
 //!   (§4.6);
 //! * a packet identifier is never handed out while it is still in use;
-//! * every QoS > 0 message is acknowledged to its publisher in the end.
+//! * every QoS > 0 message is acknowledged to its publisher in the end;
+//! * a connection gone silent ([`LinkConfig::silent_per_million`]) is
+//!   detected by the client's keep-alive no later than 1.5 × Keep Alive
+//!   after the last bytes that made it ([MQTT-3.1.2-22]'s bound).
 //!
 //! Anything else is a [`Report::violations`] entry naming the message.
 //!
@@ -113,6 +116,8 @@ pub struct Report {
     pub reconnects: u64,
     /// Sessions restored from a snapshot.
     pub restarts: u64,
+    /// Silent connections the client's keep-alive detected.
+    pub silences_detected: u64,
     /// Virtual time the run took.
     pub virtual_time: Duration,
     /// What the link did.
@@ -128,7 +133,8 @@ impl core::fmt::Display for Report {
         write!(
             f,
             "sent {} delivered {} (qos2 {}/{}) qos1-redelivered {} duplicates-suppressed {} \
-             retransmissions {} reconnects {} restarts {} cuts {} virtual-time {:.3}s violations {}",
+             retransmissions {} reconnects {} restarts {} cuts {} silences-detected {} \
+             virtual-time {:.3}s violations {}",
             self.sent,
             self.delivered,
             self.delivered_qos2,
@@ -139,6 +145,7 @@ impl core::fmt::Display for Report {
             self.reconnects,
             self.restarts,
             self.link.cuts,
+            self.silences_detected,
             self.virtual_time.as_secs_f64(),
             self.violations.len()
         )
@@ -200,6 +207,8 @@ pub struct Pair {
     reconnect_at: Option<Instant>,
     connected_once: bool,
     report: Report,
+    /// Whether client and server were connected when the link went silent.
+    silence: Option<[bool; 2]>,
     steps: u64,
     done: bool,
     buf: Vec<u8>,
@@ -226,6 +235,7 @@ impl Pair {
             reconnect_at: Some(now),
             connected_once: false,
             report: Report::default(),
+            silence: None,
             steps: 0,
             done: false,
             buf: vec![0; SimSession::TRANSMIT_BUF],
@@ -376,6 +386,7 @@ impl Pair {
             }
         }
         self.link.connect(now);
+        self.silence = None;
         if self.connected_once {
             self.report.reconnects += 1;
         }
@@ -518,7 +529,16 @@ impl Pair {
                         // A send buffer overflow or a cut: the connection is gone.
                         self.link.cut(now);
                     }
+                    if self.link.silent_since().is_some() && self.silence.is_none() {
+                        // Which timer will have to notice: keep-alive once
+                        // connected, the connect timeout before.
+                        self.silence =
+                            Some([self.client.is_connected(), self.server.is_connected()]);
+                    }
                     if t.close {
+                        if let Some(since) = self.link.silent_since() {
+                            self.silence_detected(side, since);
+                        }
                         self.link.cut(now);
                     }
                 }
@@ -541,6 +561,28 @@ impl Pair {
         }
         let inflight = self.session(side).inflight();
         self.report.max_inflight = self.report.max_inflight.max(inflight);
+    }
+
+    /// `side` closed a connection that went silent at `since`: only its
+    /// keep-alive can have noticed, within 1.5 × Keep Alive of the last
+    /// bytes that arrived ([MQTT-3.1.2-22]).
+    fn silence_detected(&mut self, side: Side, since: Instant) {
+        self.report.silences_detected += 1;
+        let connected = self.silence.take().unwrap_or([true, true]);
+        let ka = Duration::from_secs(self.cfg.keep_alive.into());
+        let wait = if connected[usize::from(side == Side::B)] {
+            ka + ka / 2
+        } else {
+            self.session(side).config().connect_timeout
+        };
+        let bound = since + self.cfg.link.max_delay + wait;
+        if self.now > bound {
+            let v = format!(
+                "{side:?}: silent since {since:?}, detected only at {:?} (bound {bound:?})",
+                self.now
+            );
+            self.report.violations.push(v);
+        }
     }
 
     fn on_event(&mut self, side: Side, action: Action) {

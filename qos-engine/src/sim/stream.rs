@@ -80,6 +80,11 @@ pub struct LinkConfig {
     /// Probability, per million, that a write is delivered in several pieces
     /// split at random points.
     pub split_per_million: u32,
+    /// Probability, per million, that a write makes the connection go
+    /// *silent*: from that byte on everything written in either direction
+    /// vanishes and neither side is told (a half-open connection, a peer
+    /// that froze). Only keep-alive can notice; [`Link::cut`] ends it.
+    pub silent_per_million: u32,
     /// Bytes a direction can hold in flight; writes beyond it are refused.
     pub capacity: usize,
 }
@@ -92,6 +97,7 @@ impl Default for LinkConfig {
             max_delay: Duration::from_millis(20),
             cut_per_million: 0,
             split_per_million: 500_000,
+            silent_per_million: 0,
             capacity: 64 * 1024,
         }
     }
@@ -135,6 +141,8 @@ pub struct LinkStats {
     pub connects: u64,
     /// Connections cut (by chance or by [`Link::cut`]).
     pub cuts: u64,
+    /// Connections that went silent.
+    pub silences: u64,
 }
 
 /// A simulated TCP connection: see the [module docs](self).
@@ -143,6 +151,7 @@ pub struct Link {
     cfg: LinkConfig,
     rng: Rng,
     up: bool,
+    silent_since: Option<Instant>,
     pipes: [Pipe; 2],
     stats: LinkStats,
 }
@@ -154,6 +163,7 @@ impl Link {
             cfg,
             rng: Rng::new(seed),
             up: false,
+            silent_since: None,
             pipes: [Pipe::default(), Pipe::default()],
             stats: LinkStats::default(),
         }
@@ -169,8 +179,14 @@ impl Link {
         self.stats
     }
 
+    /// When the connection went silent, if it is silent now.
+    pub fn silent_since(&self) -> Option<Instant> {
+        self.silent_since
+    }
+
     /// Makes a new connection; anything left of the old one is discarded.
     pub fn connect(&mut self, now: Instant) {
+        self.silent_since = None;
         for p in &mut self.pipes {
             self.stats.bytes_lost += p.queued as u64;
             *p = Pipe {
@@ -185,6 +201,13 @@ impl Link {
     /// Cuts the connection now: nothing more is delivered; each side sees
     /// [`Delivery::Down`] on its next poll at or after `now`.
     pub fn cut(&mut self, now: Instant) {
+        if self.silent_since.take().is_some() {
+            // A silent connection ends: both sides are told now.
+            for p in &mut self.pipes {
+                p.down_at = Some(now);
+            }
+            return;
+        }
         if !self.up {
             return;
         }
@@ -201,8 +224,25 @@ impl Link {
     /// Writes `bytes` from side `from`; returns how many were taken (fewer
     /// than offered when the pipe is full; none when the connection is down).
     pub fn send(&mut self, now: Instant, from: Side, bytes: &[u8]) -> usize {
+        if self.silent_since.is_some() {
+            // Taken, as a TCP send buffer would, and never delivered.
+            self.stats.bytes_lost += bytes.len() as u64;
+            return bytes.len();
+        }
         if !self.up {
             return 0;
+        }
+        if self.rng.chance(self.cfg.silent_per_million) {
+            self.up = false;
+            self.silent_since = Some(now);
+            self.stats.silences += 1;
+            for p in &mut self.pipes {
+                self.stats.bytes_lost += p.queued as u64;
+                p.segments.clear();
+                p.queued = 0;
+            }
+            self.stats.bytes_lost += bytes.len() as u64;
+            return bytes.len();
         }
         let pipe_idx = from.peer().index();
         let room = self
@@ -371,6 +411,31 @@ mod tests {
         let (got_a, down_a) = drain(&mut link, Side::A, Instant::from_secs(1));
         assert!(got_a.is_empty() && down_a);
         assert_eq!(link.stats().cuts, 1);
+    }
+
+    #[test]
+    fn a_silent_connection_swallows_bytes_and_tells_no_one_until_cut() {
+        let cfg = LinkConfig {
+            silent_per_million: 1_000_000,
+            ..LinkConfig::default()
+        };
+        let mut link = Link::new(cfg, 5);
+        link.connect(Instant::ZERO);
+        assert_eq!(link.send(Instant::ZERO, Side::A, b"gone"), 4);
+        assert_eq!(link.silent_since(), Some(Instant::ZERO));
+        assert_eq!(
+            drain(&mut link, Side::B, Instant::from_secs(60)),
+            (Vec::new(), false)
+        );
+        link.cut(Instant::from_secs(60));
+        assert_eq!(
+            drain(&mut link, Side::B, Instant::from_secs(60)),
+            (Vec::new(), true)
+        );
+        assert_eq!(
+            drain(&mut link, Side::A, Instant::from_secs(60)),
+            (Vec::new(), true)
+        );
     }
 
     #[test]
