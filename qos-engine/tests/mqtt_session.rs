@@ -646,6 +646,57 @@ fn server_disconnects_a_client_silent_for_one_and_a_half_keep_alive_mqtt_3_1_2_2
 // ---------------------------------------------------------------- handshake, errors
 
 #[test]
+fn server_applies_clean_start_on_accept_and_a_rejected_connect_keeps_the_session_mqtt_3_1_4_4() {
+    let mut t = T::new(Config::server());
+    t.level = ProtocolLevel::V5;
+    t.s.handle_transport_up(t.now);
+    let never = [Property::SessionExpiryInterval(u32::MAX)];
+    t.feed(Packet::Connect(mqtt_codec::Connect {
+        level: ProtocolLevel::V5,
+        clean_start: true,
+        keep_alive: 0,
+        properties: Properties::from_list(&never),
+        client_id: "c",
+        will: None,
+        username: None,
+        password: None,
+    }));
+    t.events();
+    t.s.accept(t.now, &AcceptOptions::default()).unwrap();
+    t.out();
+    t.publish("down", b"1", QoS::AtLeastOnce);
+    t.out();
+    t.s.handle_transport_down(t.now);
+    t.events();
+    let clean_connect = Packet::Connect(mqtt_codec::Connect {
+        level: ProtocolLevel::V5,
+        clean_start: true,
+        keep_alive: 0,
+        properties: Properties::EMPTY,
+        client_id: "c",
+        will: None,
+        username: None,
+        password: None,
+    });
+    // Rejected: nothing of the session is touched [MQTT-3.1.4-6].
+    t.s.handle_transport_up(t.now);
+    t.feed(clean_connect);
+    assert!(t.events()[0].contains("session_present: false"));
+    t.s.reject(t.now, ReasonCode::NotAuthorized).unwrap();
+    assert_eq!(t.out()[0].reason, Some(0x87));
+    t.s.handle_transport_down(t.now);
+    t.events();
+    assert_eq!(t.s.inflight(), 1);
+    // Accepted: Clean Start discards it.
+    t.s.handle_transport_up(t.now);
+    t.feed(clean_connect);
+    t.events();
+    t.s.accept(t.now, &AcceptOptions::default()).unwrap();
+    assert_eq!(t.events(), ["SessionDiscarded { dropped: 1 }"]);
+    assert_eq!(t.s.inflight(), 0);
+}
+
+#[test]
 fn the_first_packet_must_be_connect_mqtt_3_1_0_1() {
     let mut t = T::new(Config::server());
     t.s.handle_transport_up(t.now);

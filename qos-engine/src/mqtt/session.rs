@@ -181,6 +181,9 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     /// A local disconnect: ready PUBACK/PUBREC go out before the DISCONNECT.
     flush_acks: bool,
     pending_session_present: bool,
+    /// Server: Clean Start and Session Expiry Interval of the CONNECT
+    /// awaiting `accept`.
+    pending_connect: (bool, u32),
     stats: Stats,
 }
 
@@ -245,6 +248,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             final_disconnect: None,
             flush_acks: false,
             pending_session_present: false,
+            pending_connect: (true, 0),
             stats: Stats::default(),
         }
     }
@@ -538,6 +542,13 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         }
         let v5 = self.level == ProtocolLevel::V5;
         self.push_connack(opts)?;
+        (self.clean_start, self.session_expiry) = self.pending_connect;
+        self.bound = true;
+        if self.clean_start {
+            // [MQTT-3.1.4-4]: "The Server MUST perform the processing of
+            // Clean Start".
+            self.discard_state();
+        }
         if let Some(ka) = self.cfg.server_keep_alive.filter(|_| v5) {
             // [MQTT-3.2.2-21]: the client uses the Server Keep Alive.
             self.keep_alive = ka;
@@ -1274,13 +1285,15 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 // Server MUST be a CONNECT packet" [MQTT-3.1.0-1].
                 self.level = c.level;
                 self.keep_alive = c.keep_alive;
-                self.clean_start = c.clean_start;
-                self.bound = true;
-                self.session_expiry = if c.level == ProtocolLevel::V5 {
-                    c.session_expiry
-                } else {
-                    0
-                };
+                // Applied by `accept` (a rejected CONNECT changes nothing).
+                self.pending_connect = (
+                    c.clean_start,
+                    if c.level == ProtocolLevel::V5 {
+                        c.session_expiry
+                    } else {
+                        0
+                    },
+                );
                 self.peer.receive_maximum = c.receive_maximum;
                 self.peer.maximum_packet_size = c.maximum_packet_size;
                 self.peer.topic_alias_maximum = c.topic_alias_maximum;
@@ -1288,9 +1301,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 let _ = self
                     .auth_method
                     .extend_from_slice(&c.auth_method[..c.auth_method_len]);
-                if c.clean_start {
-                    self.discard_state();
-                }
+                // Clean Start is applied by `accept` ([MQTT-3.1.4-4]); a
+                // rejected CONNECT leaves the session alone.
                 let session_present = self.has_state && !c.clean_start;
                 self.pending_session_present = session_present;
                 self.conn = Conn::Accepting;
