@@ -176,7 +176,7 @@ fn endpoint_runs_exchanges_blockwise_and_observe_without_allocating() {
     assert_eq!(s.stats().requests_delivered, 200 + 64 + 64 + 1);
     assert!(c.stats().responses_delivered >= 200 + 64 + 20);
     assert!(c.stats().retransmissions >= 4);
-    println!(
+    eprintln!(
         "size_of::<Endpoint<u8, 4, 16, 1152>>() = {}",
         std::mem::size_of::<Ep>()
     );

@@ -24,6 +24,9 @@ const OPTS: usize = 40;
 const EVENTS: usize = 16;
 /// Empty ACK / Reset messages waiting to be sent.
 const CONTROL: usize = 8;
+/// Message IDs remembered per CON notification for the earlier states it
+/// went out with before a newer state replaced it (RFC 7641 §4.5.2).
+const EARLIER_MIDS: usize = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ExState {
@@ -112,6 +115,13 @@ struct Outgoing<P, const M: usize> {
     retx: Option<Retransmission>,
     tx: bool,
     observer: Option<usize>,
+    /// `msg` went out at least once under `mid`.
+    sent: bool,
+    /// Message IDs of earlier states of this CON notification that went out
+    /// before a newer state replaced them (oldest first). An ACK or Reset
+    /// for one of them still answers this notification: the client cannot
+    /// acknowledge a state it has not received yet.
+    earlier: Vec<u16, EARLIER_MIDS>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -703,6 +713,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             };
             if o.tx {
                 o.tx = false;
+                o.sent = true;
                 let t = copy_out(&o.msg, o.peer, buf);
                 if o.retx.is_none() {
                     // NON: sent once, nothing to wait for.
@@ -1096,9 +1107,16 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 observe: success.then_some(seq),
                 max_szx,
             };
-            if let Some(slot) = ob.out.filter(|s| self.outgoing[*s].is_some()) {
-                // A CON notification is in flight: the new state takes its
-                // place, with a new Message ID, same retransmission state.
+            let in_flight = ob.out.filter(|s| {
+                self.outgoing[*s]
+                    .as_ref()
+                    .is_some_and(|o| o.observer == Some(k) && o.retx.is_some())
+            });
+            if let Some(slot) = in_flight {
+                // RFC 7641 §4.5.2: a CON notification is in flight: the new
+                // state takes its place, with a new Message ID, same
+                // retransmission state. The old Message ID stays valid for
+                // an ACK that is already on its way.
                 let mid = self.mids.next_id();
                 if let Some(o) = self.outgoing[slot].as_mut() {
                     encode_response(
@@ -1109,7 +1127,14 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                         resp,
                         x,
                     )?;
+                    if o.sent {
+                        if o.earlier.is_full() {
+                            o.earlier.remove(0);
+                        }
+                        let _ = o.earlier.push(o.mid);
+                    }
                     o.mid = mid;
+                    o.sent = false;
                 }
                 ob.last_mid = mid;
             } else {
@@ -1133,6 +1158,8 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                     retx,
                     tx: true,
                     observer: if con && success { Some(k) } else { None },
+                    sent: false,
+                    earlier: Vec::new(),
                 });
                 ob.last_mid = mid;
                 if con {
@@ -1650,6 +1677,8 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                     retx,
                     tx: true,
                     observer: None,
+                    sent: false,
+                    earlier: Vec::new(),
                 });
                 Ok(())
             }
@@ -1881,11 +1910,10 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             self.fail(i, Failure::Reset);
             return;
         }
-        if let Some(k) = self
-            .outgoing
-            .iter()
-            .position(|o| o.as_ref().is_some_and(|o| o.peer == peer && o.mid == mid))
-        {
+        if let Some(k) = self.outgoing.iter().position(|o| {
+            o.as_ref()
+                .is_some_and(|o| o.peer == peer && (o.mid == mid || o.earlier.contains(&mid)))
+        }) {
             if let Some(o) = self.outgoing[k].take() {
                 match o.observer {
                     Some(ob) => self.remove_observer(ob, ObserverGone::Reset),
@@ -1932,6 +1960,31 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 if let Some(ob) = o.observer.and_then(|ob| self.observers[ob].as_mut()) {
                     ob.out = None;
                 }
+            }
+            return;
+        }
+        if let Some(o) = self
+            .outgoing
+            .iter_mut()
+            .flatten()
+            .find(|o| o.peer == peer && o.retx.is_some() && o.earlier.contains(&mid))
+        {
+            // RFC 7641 §4.5.2: the client acknowledged an earlier state of a
+            // CON notification that a newer state has replaced since. That
+            // exchange is complete (and the client reachable); the newer
+            // state goes out now as the next CON notification, with a fresh
+            // retransmission budget. Before this, such ACKs were ignored:
+            // with the state changing more often than the round trip, no
+            // ACK ever matched, the retransmissions ran out and the server
+            // dropped an observer that was listening all along.
+            o.earlier.clear();
+            o.retx = Some(Retransmission::start(
+                now,
+                &self.config.params,
+                &mut self.rng,
+            ));
+            if !o.sent {
+                o.tx = true;
             }
         }
         // Otherwise an unexpected ACK: silently ignored (RFC 7252 §4.2).

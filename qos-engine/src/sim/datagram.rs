@@ -107,6 +107,21 @@ pub struct LinkStats {
     pub delivered: u64,
 }
 
+/// One [`Link::send`] call, as recorded by [`Link::record`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent<P> {
+    /// When it was sent.
+    pub at: Instant,
+    /// Sender.
+    pub from: P,
+    /// Receiver.
+    pub to: P,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// How many copies the link delivers (0: lost, 2: duplicated).
+    pub copies: u8,
+}
+
 /// A seeded, lossy, duplicating, reordering datagram link on virtual time.
 pub struct Link<P> {
     config: LinkConfig,
@@ -114,6 +129,7 @@ pub struct Link<P> {
     queue: BinaryHeap<Reverse<Queued<P>>>,
     seq: u64,
     stats: LinkStats,
+    log: Option<Vec<Sent<P>>>,
 }
 
 impl<P: Clone> Link<P> {
@@ -125,7 +141,19 @@ impl<P: Clone> Link<P> {
             queue: BinaryHeap::new(),
             seq: 0,
             stats: LinkStats::default(),
+            log: None,
         }
+    }
+
+    /// Starts (or stops) keeping a record of every datagram sent, with its
+    /// fate, for diagnosing a failing seed; see [`log`](Self::log).
+    pub fn record(&mut self, on: bool) {
+        self.log = on.then(Vec::new);
+    }
+
+    /// The datagrams sent since [`record`](Self::record)`(true)`, in order.
+    pub fn log(&self) -> &[Sent<P>] {
+        self.log.as_deref().unwrap_or(&[])
     }
 
     /// Changes how the link behaves from now on (datagrams in flight keep
@@ -165,14 +193,27 @@ impl<P: Clone> Link<P> {
     /// deliver it once after a random delay, or deliver two copies.
     pub fn send(&mut self, now: Instant, from: P, to: P, bytes: &[u8]) {
         self.stats.sent += 1;
-        if self.rng.chance(self.config.loss_per_million) {
+        let copies = if self.rng.chance(self.config.loss_per_million) {
             self.stats.lost += 1;
-            return;
-        }
-        self.enqueue(now, from.clone(), to.clone(), bytes);
-        if self.rng.chance(self.config.duplicate_per_million) {
-            self.stats.duplicated += 1;
-            self.enqueue(now, from, to, bytes);
+            0
+        } else {
+            self.enqueue(now, from.clone(), to.clone(), bytes);
+            if self.rng.chance(self.config.duplicate_per_million) {
+                self.stats.duplicated += 1;
+                self.enqueue(now, from.clone(), to.clone(), bytes);
+                2
+            } else {
+                1
+            }
+        };
+        if let Some(log) = self.log.as_mut() {
+            log.push(Sent {
+                at: now,
+                from,
+                to,
+                bytes: bytes.to_vec(),
+                copies,
+            });
         }
     }
 
@@ -251,6 +292,27 @@ mod tests {
         assert_eq!(s.delivered, s.sent - s.lost + s.duplicated);
         assert!(reordered > 100);
         assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn record_logs_every_send_with_its_fate() {
+        let mut l = Link::new(LinkConfig::lossy(30, 30), 9);
+        l.send(Instant::ZERO, 0u8, 1u8, b"before");
+        l.record(true);
+        for i in 0..200u8 {
+            l.send(Instant::from_millis(u64::from(i)), 0u8, 1u8, &[i]);
+        }
+        let log = l.log();
+        assert_eq!(log.len(), 200);
+        assert!(log.iter().enumerate().all(|(i, s)| s.bytes == [i as u8]));
+        let copies: u64 = log.iter().map(|s| u64::from(s.copies)).sum();
+        let mut delivered = 0;
+        while l.poll_deliver(Instant::MAX).is_some() {
+            delivered += 1;
+        }
+        assert_eq!(copies + 1, delivered, "the unrecorded first send arrives too");
+        l.record(false);
+        assert!(l.log().is_empty());
     }
 
     #[test]
