@@ -24,7 +24,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
     fn random_client_scripts_keep_the_invariants(v5 in any::<bool>(), ops in proptest::collection::vec(op(), 0..80)) {
