@@ -160,6 +160,34 @@ pub(crate) fn contains_wildcard(bytes: &[u8]) -> bool {
     chunks.remainder().iter().any(|&b| b == b'+' || b == b'#')
 }
 
+/// Calls `f` with the index of every `+` and `#` in `bytes`, in order,
+/// stopping at the first error; finds them a word at a time.
+#[inline]
+pub(crate) fn for_each_wildcard<E>(
+    bytes: &[u8],
+    mut f: impl FnMut(usize) -> Result<(), E>,
+) -> Result<(), E> {
+    const SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        let end = (i + 8).min(n);
+        let mut a = [b'a'; 8];
+        a[..end - i].copy_from_slice(&bytes[i..end]);
+        // '+' and '#' both become 0x2B with bit 3 set (see `plain_ascii`);
+        // then bit 7 is set exactly in the bytes that became zero (no carry
+        // leaves a byte: 0x7F + 0x7F < 0x100).
+        let x = (u64::from_le_bytes(a) | (LO * 0x08)) ^ (LO * 0x2B);
+        let mut z = !(((x & SEVEN).wrapping_add(SEVEN)) | x | SEVEN);
+        while z != 0 {
+            f(i + (z.trailing_zeros() / 8) as usize)?;
+            z &= z - 1;
+        }
+        i = end;
+    }
+    Ok(())
+}
+
 /// Fast path, eight bytes at a time: true when every byte is ASCII and
 /// none is NUL, a control character (when `controls`) or a wildcard (when
 /// `wildcards`). False means "look closer", not necessarily "invalid".
@@ -433,6 +461,42 @@ mod tests {
                             "{s:?} {strict}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wildcard_positions_are_found_exactly() {
+        // Every position in inputs of 1..=20 bytes, with non-ASCII
+        // neighbours and every other byte value around.
+        for len in 1..=20usize {
+            for pos in 0..len {
+                for other in [
+                    b'a', b'+', b'#', 0x2A, 0x2C, 0x22, 0x24, 0xAB, 0xA3, 0x03, 0x0B, 0xFF,
+                ] {
+                    let mut v = [other; 20];
+                    v[pos] = b'#';
+                    if pos + 1 < len {
+                        v[pos + 1] = b'+';
+                    }
+                    let input = &v[..len];
+                    let mut found = [0usize; 20];
+                    let mut n = 0;
+                    for_each_wildcard::<()>(input, |i| {
+                        found[n] = i;
+                        n += 1;
+                        Ok(())
+                    })
+                    .unwrap();
+                    let mut m = 0;
+                    for (i, &b) in input.iter().enumerate() {
+                        if b == b'+' || b == b'#' {
+                            assert_eq!(found.get(m), Some(&i), "{input:02x?}");
+                            m += 1;
+                        }
+                    }
+                    assert_eq!(n, m, "{input:02x?}");
                 }
             }
         }

@@ -68,26 +68,27 @@ pub(crate) fn check_plain_filter(filter: &str) -> Result<(), DecodeError> {
         return Err(DecodeError::TopicEmpty);
     }
     let bytes = filter.as_bytes();
-    if !crate::string::contains_wildcard(bytes) {
-        return Ok(());
-    }
-    for (i, &b) in bytes.iter().enumerate() {
+    let last = bytes.len() - 1;
+    // Visit only the wildcard characters, found a word at a time.
+    crate::string::for_each_wildcard(bytes, |i| {
         let at_start = i == 0 || bytes[i - 1] == b'/';
-        let at_end = i + 1 == bytes.len();
-        // "The multi-level wildcard character MUST be specified either on its
-        // own or following a topic level separator. In either case it MUST be
-        // the last character specified in the Topic Filter [MQTT-4.7.1-1]."
-        if b == b'#' && !(at_start && at_end) {
-            return Err(DecodeError::MultiLevelWildcardNotLast);
-        }
-        // "The single-level wildcard can be used at any level in the Topic
-        // Filter, including first and last levels. Where it is used, it MUST
-        // occupy an entire level of the filter [MQTT-4.7.1-2]."
-        if b == b'+' && !(at_start && (at_end || bytes[i + 1] == b'/')) {
+        if bytes[i] == b'#' {
+            // "The multi-level wildcard character MUST be specified either
+            // on its own or following a topic level separator. In either case
+            // it MUST be the last character specified in the Topic Filter
+            // [MQTT-4.7.1-1]."
+            if !(at_start && i == last) {
+                return Err(DecodeError::MultiLevelWildcardNotLast);
+            }
+        } else if !(at_start && (i == last || bytes[i + 1] == b'/')) {
+            // "The single-level wildcard can be used at any level in the
+            // Topic Filter, including first and last levels. Where it is
+            // used, it MUST occupy an entire level of the filter
+            // [MQTT-4.7.1-2]."
             return Err(DecodeError::SingleLevelWildcardNotAlone);
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Whether a filter has a wildcard (`+` or `#`) anywhere.
