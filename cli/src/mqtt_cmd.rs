@@ -262,9 +262,11 @@ fn connection(
                 }
             }
         }
-        // Queue work, write it, then look again: writing may have finished
-        // the job (QoS 0 messages are done once written).
-        for _ in 0..2 {
+        // Queue work and write it, again and again while that moves bytes:
+        // writing frees room for more (QoS 0 messages are done once
+        // written, so no input would wake us up for them).
+        loop {
+            let sent_before = s.stats().bytes_sent;
             if fatal.is_none() && !done && s.is_connected() {
                 match app.work(s, clock.now()) {
                     Ok(true) => {
@@ -282,6 +284,9 @@ fn connection(
             }
             if let Err(e) = d.send(s) {
                 return End::Lost(cause, Some(io_text(&e)));
+            }
+            if s.stats().bytes_sent == sent_before || !d.is_open() {
+                break;
             }
         }
         if !d.is_open() {

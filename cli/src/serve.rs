@@ -20,7 +20,7 @@ type Server = Endpoint<SocketAddr, 16, 64, 1152>;
 
 /// The tag of `/obs` among the endpoint's observed resources.
 const OBS_RESOURCE: u16 = 1;
-/// Uploads being joined at once; an older one is dropped for a new one.
+/// Uploads being joined at once; beyond it, an unfinished one is dropped.
 const MAX_UPLOADS: usize = 16;
 
 /// A request as the store sees it, copied out of the endpoint's buffer.
@@ -126,6 +126,7 @@ fn serve(ep: &mut Server, d: &mut Driver) -> std::io::Result<()> {
                     let key = (peer, req.path.clone());
                     if part.offset == 0 {
                         if uploads.len() >= MAX_UPLOADS {
+                            // Bounded: make room by dropping one unfinished upload.
                             let oldest = uploads.keys().next().cloned();
                             if let Some(k) = oldest {
                                 uploads.remove(&k);

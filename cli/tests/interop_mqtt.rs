@@ -441,3 +441,38 @@ fn ctrl_c_ends_a_subscriber_at_once_and_the_broker_keeps_its_session() {
     assert_eq!(back.lines(1, T), ["after"]);
     assert!(back.wait(T).success());
 }
+
+#[test]
+fn qos0_burst_larger_than_the_inflight_window_finishes_without_waiting_for_input() {
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
+    // QoS 0 gets no acknowledgement to wake the client: after each write it
+    // must queue the next messages itself (a stall would last until the
+    // 60 s keep-alive, past this test's 20 s limit).
+    let mut ours = sub(
+        &broker,
+        &["--topic", "burst", "--count", "2000", "--protocol", "4"],
+    );
+    let out = publish(
+        &broker,
+        &[
+            "--topic",
+            "burst",
+            "--count",
+            "2000",
+            "--protocol",
+            "4",
+            "--message",
+            "b",
+        ],
+    );
+    assert!(
+        out.stderr.contains("published 2000 message(s) at QoS 0"),
+        "{}",
+        out.stderr
+    );
+    let got = ours.lines(2000, T);
+    assert_eq!(got.len(), 2000);
+    assert_eq!(got.last().map(String::as_str), Some("b-2000"));
+}
