@@ -19,7 +19,8 @@ use super::timer::{Timer, Timers};
 use super::types::*;
 use crate::time::{Duration, Instant, Monotonic};
 
-/// Small frames the session writes on its own (no payload to keep).
+/// Small frames the session writes on its own (no payload to keep). The
+/// final DISCONNECT is kept apart (`final_disconnect`): it always goes last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ctrl {
     PingReq,
@@ -1689,15 +1690,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             let n = self.write_ctrl(c, buf);
             if n > 0 {
                 self.ctrl.pop_front();
-                match c {
-                    Ctrl::PingReq => {
-                        self.ping_queued = false;
-                        self.pinged_since_rx = true;
-                    }
-                    Ctrl::Disconnect(_) => {
-                        self.ctrl.clear();
-                    }
-                    _ => {}
+                if c == Ctrl::PingReq {
+                    self.ping_queued = false;
+                    self.pinged_since_rx = true;
                 }
             }
             return n;
