@@ -443,6 +443,13 @@ mod tests {
     }
 
     #[test]
+    fn pub_size_is_bounded_by_what_the_client_can_keep_until_acknowledged() {
+        let max = crate::mqtt_cmd::MAX_PAYLOAD;
+        assert!(mqtt_pub(v(&format!("--broker h:1 --topic t --size {max}"))).is_ok());
+        assert!(mqtt_pub(v(&format!("--broker h:1 --topic t --size {}", max + 1))).is_err());
+    }
+
+    #[test]
     fn pub_rejects_message_and_size_together_and_wildcard_topics() {
         assert!(mqtt_pub(v("--broker h:1 --topic t --size 8 --message x")).is_err());
         assert!(mqtt_pub(v("--broker h:1 --topic a/+")).is_err());
