@@ -54,6 +54,21 @@ struct Upload {
     more: bool,
 }
 
+/// An exchange the endpoint started by itself to fetch the rest of a
+/// block-wise notification (RFC 7959 §2.6): a GET without Observe, with its
+/// own token, whose blocks are reported under the observation's handle.
+#[derive(Clone, Debug)]
+struct Follow {
+    /// The observation's exchange slot and generation.
+    parent: usize,
+    parent_gen: u32,
+    /// The notification's Observe value, repeated on every block's event.
+    observe: u32,
+    /// The first block's ETag: "the reassembling client MUST compare the
+    /// ETag Options" (RFC 7959 §2.6).
+    etag: Option<Vec<u8, 8>>,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct ObserveClient {
     fresh: Freshness,
@@ -77,6 +92,7 @@ struct Exchange<P, const M: usize> {
     block2_num: u32,
     upload: Option<Upload>,
     observe: Option<ObserveClient>,
+    follow: Option<Follow>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,9 +285,22 @@ fn rebuild<const M: usize>(
     extra: &[OptionEntry<'_>],
     payload: &[u8],
 ) -> Result<(), Error> {
+    rebuild_with_token(old, out, mid, None, strip, extra, payload)
+}
+
+/// [`rebuild`] with another token (`None`: keep the old one).
+fn rebuild_with_token<const M: usize>(
+    old: &[u8],
+    out: &mut Vec<u8, M>,
+    mid: u16,
+    token: Option<&Token>,
+    strip: &[OptionNumber],
+    extra: &[OptionEntry<'_>],
+    payload: &[u8],
+) -> Result<(), Error> {
     let m = Message::parse(old).map_err(|_| Error::MessageTooLarge)?;
     let mut b = Builder::with_capacity(m.message_type(), m.code(), mid);
-    b.token(m.token());
+    b.token(token.map_or(m.token(), |t| t.as_bytes()));
     for o in m.options() {
         if !strip.contains(&o.number) {
             put(
@@ -811,6 +840,16 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// ever fresher than the ones before (§3.4). Ends with
     /// [`deregister`](Self::deregister), [`cancel`](Self::cancel), a non-2.xx
     /// notification, or a failure.
+    ///
+    /// A notification larger than one block arrives as its first block
+    /// (Block2 NUM 0, M = 1); the endpoint then fetches the rest by itself
+    /// with GETs without Observe and with a token of their own (RFC 7959
+    /// §2.6, §3.4), using a free exchange slot, and reports each block as
+    /// an [`Event::Response`] for this handle with the same `observe` value
+    /// and `part` offsets. Blocks of another version (a different ETag) or
+    /// a failed fetch end the fetch and renew the registration, so the
+    /// current state's first block comes again; a fresher notification
+    /// supersedes a fetch in progress.
     pub fn observe(&mut self, now: Instant, peer: P, req: &Request<'_>) -> Result<Handle, Error> {
         self.start(now, peer, req, true)
     }
@@ -822,6 +861,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         let now = self.clock.observe(now);
         let i = self.exchange_index(handle)?;
         self.exchanges[i] = None;
+        self.drop_followers(i, handle.gen);
         self.promote(now);
         Ok(())
     }
@@ -840,9 +880,13 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         };
         if !o.established {
             self.exchanges[i] = None;
+            self.drop_followers(i, handle.gen);
             self.promote(now);
             return Ok(());
         }
+        // RFC 7641 §3.6: nothing more is delivered, the rest of a
+        // block-wise notification included.
+        self.drop_followers(i, handle.gen);
         self.resend_observe(now, i, 1)?;
         if let Some(o) = self.exchanges[i].as_mut().and_then(|e| e.observe.as_mut()) {
             o.deregistering = true;
@@ -1406,6 +1450,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 established: false,
                 deregistering: false,
             }),
+            follow: None,
         });
         self.promote(now);
         Ok(Handle {
@@ -1455,8 +1500,18 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     fn fail(&mut self, i: usize, reason: Failure) {
         if let Some(ex) = self.exchanges[i].take() {
             self.stats.failures += 1;
+            self.drop_followers(i, ex.gen);
             let deregistering = ex.observe.is_some_and(|o| o.deregistering);
-            if !deregistering {
+            if let Some(f) = ex.follow {
+                // The rest of a notification could not be fetched: the
+                // observation goes on, and re-registering brings the current
+                // state's first block again (RFC 7641 §3.3.1) — or ends in a
+                // failure of the observation itself.
+                let now = self.clock.get();
+                if self.follow_parent_alive(&f) && self.resend_observe(now, f.parent, 0).is_err() {
+                    self.fail(f.parent, Failure::Internal);
+                }
+            } else if !deregistering {
                 self.push_event(Event::Failed {
                     handle: Handle {
                         slot: i as u16,
@@ -1471,8 +1526,121 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     }
 
     fn finish(&mut self, i: usize) {
-        self.exchanges[i] = None;
+        if let Some(ex) = self.exchanges[i].take() {
+            self.drop_followers(i, ex.gen);
+        }
         let now = self.clock.get();
+        self.promote(now);
+    }
+
+    /// Ends (silently) the exchanges fetching the rest of a notification of
+    /// the observation in slot `parent` with generation `gen`.
+    fn drop_followers(&mut self, parent: usize, gen: u32) {
+        for e in self.exchanges.iter_mut() {
+            if e.as_ref()
+                .and_then(|e| e.follow.as_ref())
+                .is_some_and(|f| f.parent == parent && f.parent_gen == gen)
+            {
+                *e = None;
+            }
+        }
+    }
+
+    fn follow_parent_alive(&self, f: &Follow) -> bool {
+        self.exchanges[f.parent].as_ref().is_some_and(|p| {
+            p.gen == f.parent_gen && p.observe.is_some_and(|o| o.established && !o.deregistering)
+        })
+    }
+
+    /// RFC 7959 §2.6: "When sending a 2.05 (Content) notification, the
+    /// server only sends the first block of the representation. The client
+    /// retrieves the rest of the representation as if it had caused this
+    /// first response by a GET request, i.e., by using additional GET
+    /// requests with Block2 Options containing NUM values greater than
+    /// zero." Starts that GET (no Observe, a token of its own, RFC 7959
+    /// §3.4) for the observation in slot `i`. Without a free exchange slot
+    /// the application keeps just the first block.
+    fn start_follow(
+        &mut self,
+        now: Instant,
+        i: usize,
+        observe: u32,
+        b: Block,
+        etag: Option<&[u8]>,
+    ) {
+        let Some(parent) = self.exchanges[i].as_ref() else {
+            return;
+        };
+        let (peer, gen, confirmable) = (parent.peer, parent.gen, parent.confirmable);
+        self.drop_followers(i, gen);
+        let Some(slot) = self.exchanges.iter().position(Option::is_none) else {
+            return;
+        };
+        let mut rng = self.rng.clone();
+        let mut token = Token::random(&mut rng, self.config.token_len().max(1));
+        let mut tries = 0;
+        while self.token_in_use(peer, &token) {
+            tries += 1;
+            if tries > 16 {
+                return;
+            }
+            token = Token::random(&mut rng, self.config.token_len().max(1));
+        }
+        self.rng = rng;
+        let next = b.offset_usize() / szx_size(b.szx()) + 1;
+        let Ok(extra) = block_opt(OptionNumber::BLOCK2, next, false, b.szx()) else {
+            return;
+        };
+        let mid = self.mids.peek();
+        let mut msg: Vec<u8, M> = Vec::new();
+        let Some(parent) = self.exchanges[i].as_ref() else {
+            return;
+        };
+        if rebuild_with_token(
+            &parent.msg,
+            &mut msg,
+            mid,
+            Some(&token),
+            &[
+                OptionNumber::OBSERVE,
+                OptionNumber::BLOCK2,
+                OptionNumber::BLOCK1,
+                OptionNumber::SIZE1,
+                OptionNumber::REQUEST_TAG,
+            ],
+            &[extra],
+            &[],
+        )
+        .is_err()
+        {
+            return;
+        }
+        let _ = self.mids.next_id();
+        let etag = etag.and_then(|e| Vec::from_slice(e).ok());
+        let gen2 = self.next_gen();
+        self.seq += 1;
+        self.exchanges[slot] = Some(Exchange {
+            gen: gen2,
+            seq: self.seq,
+            peer,
+            token,
+            confirmable,
+            state: ExState::Queued,
+            mid,
+            msg,
+            retx: None,
+            tx: false,
+            deadline: now,
+            block2_num: next as u32,
+            upload: None,
+            observe: None,
+            follow: Some(Follow {
+                parent: i,
+                parent_gen: gen,
+                observe,
+                etag,
+            }),
+        });
         self.promote(now);
     }
 
@@ -2067,13 +2235,26 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         let margin = self.config.reregister_margin;
         let default_age = self.config.default_max_age;
         let response_timeout = self.config.response_timeout;
+        let etag: Option<Vec<u8, 8>> = msg
+            .option(OptionNumber::ETAG)
+            .and_then(|o| Vec::from_slice(o.value).ok());
         let Some(ex) = self.exchanges[i].as_mut() else {
             return;
         };
-        let handle = Handle {
-            slot: i as u16,
-            gen: ex.gen,
+        // The rest of a block-wise notification is reported under the
+        // observation's handle and Observe value (RFC 7959 §2.6).
+        let follow = ex.follow.clone();
+        let handle = match &follow {
+            Some(f) => Handle {
+                slot: f.parent as u16,
+                gen: f.parent_gen,
+            },
+            None => Handle {
+                slot: i as u16,
+                gen: ex.gen,
+            },
         };
+        let follow_obs = follow.as_ref().map(|f| f.observe);
         // Any response ends the retransmission of the request (a separate
         // response before the ACK acknowledges it implicitly, §5.2.2) —
         // unless it turns out to be a stale one, which restores it.
@@ -2127,7 +2308,10 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 ex.observe = Some(o);
                 ex.state = ExState::Observing;
                 ex.deadline = now + max_age(msg, default_age) + margin;
+                let gen = ex.gen;
                 let last = !code.is_success();
+                // A fresher notification supersedes the rest of an older one.
+                self.drop_followers(i, gen);
                 let part = b2.map(|b| BodyPart {
                     offset: b.offset_usize(),
                     more: b.more(),
@@ -2147,6 +2331,8 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 if last {
                     // RFC 7641 §3.2: a non-2.xx notification ends it.
                     self.finish(i);
+                } else if let Some(b) = b2.filter(|b| b.num() == 0 && b.more()) {
+                    self.start_follow(now, i, v, b, etag.as_deref());
                 }
                 return;
             }
@@ -2187,6 +2373,17 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             ex.upload = None;
         }
 
+        if let Some(f) = &follow {
+            // RFC 7959 §2.6: "the reassembling client MUST compare the ETag
+            // Options": a block of another representation (or an error, or
+            // no block at all) means the state moved on; the follow-up ends
+            // and the observation is renewed (see `fail`).
+            let same = f.etag.is_none() || f.etag == etag;
+            if !code.is_success() || b2.is_none_or(|b| b.num() == ex.block2_num && !same) {
+                self.fail(i, Failure::BadResponse);
+                return;
+            }
+        }
         if let Some(b) = b2 {
             if b.num() != ex.block2_num {
                 // Not the block we asked for: a late duplicate (RFC 7959 §2.4).
@@ -2238,7 +2435,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                         peer,
                         code,
                         part: Some(part),
-                        observe: None,
+                        observe: follow_obs,
                         last: false,
                     },
                 );
@@ -2252,8 +2449,8 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                     peer,
                     code,
                     part: Some(part),
-                    observe: None,
-                    last: true,
+                    observe: follow_obs,
+                    last: follow.is_none(),
                 },
             );
             self.finish(i);

@@ -242,12 +242,17 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
         let Some(&res) = self.observable.get(path) else {
             return 0;
         };
+        let tag = etag(&body);
+        let opts = [OptionEntry {
+            number: OptionNumber::ETAG,
+            value: OptionValue::Bytes(&tag),
+        }];
         let n = self
             .server
             .notify(
                 self.now,
                 res,
-                &Response::new(Code::CONTENT, &body),
+                &Response::new(Code::CONTENT, &body).options(&opts),
                 confirmable,
             )
             .unwrap_or(0);
@@ -445,14 +450,6 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
                     .message()
                     .map(|m| m.payload().to_vec())
                     .unwrap_or_default();
-                if let Some(v) = observe {
-                    self.notifications.push(Notification {
-                        handle,
-                        observe: v,
-                        payload: payload.clone(),
-                        at: now,
-                    });
-                }
                 let body = self.downloads.entry(handle).or_default();
                 match part {
                     Some(p) => {
@@ -461,7 +458,18 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
                     }
                     None => *body = payload,
                 }
-                if last || observe.is_some() {
+                // A block-wise notification counts once its last block is in
+                // (the endpoint fetches the rest, RFC 7959 §2.6).
+                let whole = part.is_none_or(|p| !p.more);
+                if let (Some(v), true) = (observe, whole) {
+                    self.notifications.push(Notification {
+                        handle,
+                        observe: v,
+                        payload: body.clone(),
+                        at: now,
+                    });
+                }
+                if last || (observe.is_some() && whole) {
                     let body = if last {
                         self.downloads.remove(&handle).unwrap_or_default()
                     } else {
@@ -606,7 +614,17 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
             }
             _ => (Code::METHOD_NOT_ALLOWED, Vec::new()),
         };
-        let resp = Response::new(code, &out);
+        // Observable resources carry an ETag so that the blocks of a
+        // block-wise notification can be told apart by version (RFC 7959 §2.6).
+        let tag = etag(&out);
+        let opts = [OptionEntry {
+            number: OptionNumber::ETAG,
+            value: OptionValue::Bytes(&tag),
+        }];
+        let mut resp = Response::new(code, &out);
+        if method == Code::GET && code == Code::CONTENT && self.observable.contains_key(path) {
+            resp = resp.options(&opts);
+        }
         match (observe, self.observable.get(path)) {
             (Some(0), Some(&res)) if method == Code::GET => {
                 let _ = self.server.register_observer(now, id, res, &resp);
@@ -616,4 +634,13 @@ impl<const N: usize, const D: usize, const M: usize> Pair<N, D, M> {
             }
         }
     }
+}
+
+/// A 4-byte ETag for a representation (FNV-1a).
+fn etag(body: &[u8]) -> [u8; 4] {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in body {
+        h = (h ^ u32::from(*b)).wrapping_mul(0x0100_0193);
+    }
+    h.to_be_bytes()
 }

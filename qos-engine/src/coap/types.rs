@@ -260,7 +260,9 @@ pub enum Event<P> {
         /// Response code.
         code: Code,
         /// For a Block2 transfer, where this payload goes; blocks arrive in
-        /// order and the endpoint fetches the next one by itself.
+        /// order and the endpoint fetches the next one by itself (for a
+        /// block-wise notification too, RFC 7959 §2.6: its later blocks
+        /// carry the notification's `observe` value).
         part: Option<BodyPart>,
         /// For an observation, the notification's Observe value; only fresher
         /// notifications than any before are delivered (RFC 7641 §3.4).

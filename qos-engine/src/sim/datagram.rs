@@ -310,7 +310,11 @@ mod tests {
         while l.poll_deliver(Instant::MAX).is_some() {
             delivered += 1;
         }
-        assert_eq!(copies + 1, delivered, "the unrecorded first send arrives too");
+        assert_eq!(
+            copies + 1,
+            delivered,
+            "the unrecorded first send arrives too"
+        );
         l.record(false);
         assert!(l.log().is_empty());
     }
