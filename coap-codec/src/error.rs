@@ -231,6 +231,9 @@ pub enum BuildError {
     EmptyWithContent,
     /// A value helper got an out-of-range value (e.g. Block SZX 7).
     InvalidValue,
+    /// [`MessageWriter`](crate::MessageWriter): an option or a second
+    /// payload after the payload.
+    OptionAfterPayload,
 }
 
 impl fmt::Display for BuildError {
@@ -248,6 +251,7 @@ impl fmt::Display for BuildError {
                 f.write_str("Empty message with content (RFC 7252 §4.1)")
             }
             BuildError::InvalidValue => f.write_str("value out of range"),
+            BuildError::OptionAfterPayload => f.write_str("option or payload after the payload"),
         }
     }
 }

@@ -6,7 +6,8 @@
 use arbitrary::{Arbitrary, Unstructured};
 
 use crate::{
-    tcp, Code, Config, Message, MessageBuilder, MessageType, OptionEntry, OptionNumber, OptionValue,
+    tcp, Code, Config, Message, MessageBuilder, MessageType, MessageWriter, OptionEntry,
+    OptionNumber, OptionValue,
 };
 
 const CAP: usize = 128;
@@ -130,6 +131,9 @@ fn roundtrip_inner(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     if !empty {
         b.token(token);
     }
+    let mut wbuf = [0u8; 1 << 16];
+    let mut w = MessageWriter::new(&mut wbuf, ty, code, mid, if empty { &[] } else { token })
+        .expect("header fits");
     let n_opts = if empty { 0 } else { u.int_in_range(0..=32)? };
     for _ in 0..n_opts {
         let number = OptionNumber(u16::arbitrary(u)?);
@@ -139,12 +143,25 @@ fn roundtrip_inner(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
             let len = u.int_in_range(0..=600)?;
             OptionValue::Bytes(u.bytes(len.min(u.len()))?)
         };
-        let _ = b.push(OptionEntry { number, value });
+        if b.push(OptionEntry { number, value }).is_ok() {
+            match value {
+                OptionValue::Bytes(v) => w.option(number, v),
+                OptionValue::Uint(v) => w.uint_option(number, v),
+            }
+            .expect("the writer takes every option the builder takes");
+        }
     }
     let payload = if empty { &[][..] } else { u.bytes(u.len())? };
     b.payload(payload);
+    w.payload(payload).expect("payload fits");
+    let wlen = w.finish();
     let mut buf = [0u8; 1 << 16];
     let n = b.build(&mut buf).expect("valid input builds");
+    assert_eq!(
+        &wbuf[..wlen],
+        &buf[..n],
+        "writer and builder produce the same bytes"
+    );
     let expect: &[OptionEntry<'_>] = b.options();
     let check = |tok: &[u8], opts: crate::Options<'_>, pl: &[u8]| {
         assert_eq!(tok, if empty { &[][..] } else { token });

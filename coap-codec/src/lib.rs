@@ -48,6 +48,7 @@ pub mod option;
 pub mod tcp;
 pub mod uint;
 pub mod uri;
+pub mod writer;
 
 pub use block::Block;
 pub use builder::{MessageBuilder, OptionEntry, OptionValue};
@@ -55,6 +56,7 @@ pub use code::Code;
 pub use error::{BuildError, ErrorKind, ParseError, Reaction, ValueError};
 pub use message::{Config, Message, MessageType};
 pub use option::{OptionNumber, OptionRef, Options};
+pub use writer::MessageWriter;
 
 /// The longest token RFC 8974's extended TKL can express (65535 + 269).
 pub const MAX_TOKEN_LEN: usize = 65535 + 269;

@@ -4,7 +4,8 @@
 
 use coap_codec::tcp::{self, Status};
 use coap_codec::{
-    Code, Config, Message, MessageBuilder, MessageType, OptionEntry, OptionNumber, OptionValue,
+    BuildError, Code, Config, Message, MessageBuilder, MessageType, MessageWriter, OptionEntry,
+    OptionNumber, OptionValue,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -114,6 +115,34 @@ proptest! {
         prop_assert_eq!(collect(p.options()), sorted(&m));
         prop_assert_eq!(p.payload(), &m.payload[..]);
         prop_assert_eq!(reencode_udp(&p), buf);
+    }
+
+    #[test]
+    fn streaming_writer_matches_the_builder_for_options_in_any_order(m in msg()) {
+        let b = builder(&m);
+        let mut expect = vec![0u8; b.encoded_len().unwrap()];
+        b.build(&mut expect).unwrap();
+        let mut buf = vec![0u8; expect.len()];
+        let mut w = MessageWriter::new(&mut buf, m.ty, m.code, m.mid, &m.token).unwrap();
+        for (n, v) in &m.options {
+            w.option(OptionNumber(*n), v).unwrap();
+        }
+        w.payload(&m.payload).unwrap();
+        let n = w.finish();
+        prop_assert_eq!(&buf[..n], &expect[..]);
+        // One byte short: an error, never a panic.
+        if !expect.is_empty() {
+            let mut short = vec![0u8; expect.len() - 1];
+            let r = (|| -> Result<usize, BuildError> {
+                let mut w = MessageWriter::new(&mut short, m.ty, m.code, m.mid, &m.token)?;
+                for (n, v) in &m.options {
+                    w.option(OptionNumber(*n), v)?;
+                }
+                w.payload(&m.payload)?;
+                Ok(w.finish())
+            })();
+            prop_assert!(matches!(r, Err(BuildError::BufferTooSmall { .. })), "{:?}", r);
+        }
     }
 
     #[test]

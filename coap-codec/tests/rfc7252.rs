@@ -576,3 +576,52 @@ fn uint_options_are_written_in_shortest_form() {
     );
     assert_eq!(wire, [0x50, 0x45, 0, 1, 0xc0, 0x22, 0x01, 0x00]);
 }
+
+#[test]
+fn streaming_writer_inserts_out_of_order_options_and_reencodes_the_next_delta() {
+    // Option 300 first (delta 300: 2-byte extension), then 11 inserted before
+    // it: 300's delta becomes 288 (after 12) and Uri-Path goes first.
+    let mut buf = [0u8; 32];
+    let mut w =
+        coap_codec::MessageWriter::new(&mut buf, MessageType::Confirmable, Code::GET, 1, &[])
+            .unwrap();
+    w.option(OptionNumber(300), b"z").unwrap();
+    w.option(OptionNumber::URI_PATH, b"a").unwrap();
+    w.option(OptionNumber(12), &[]).unwrap();
+    let n = w.finish();
+    // 0xb1 'a' | 0x10 (delta 1, len 0) | 0xe1 0x00 0x13 (delta 288 = 269 + 19) 'z'
+    assert_eq!(
+        &buf[..n],
+        &[0x40, 0x01, 0, 1, 0xb1, b'a', 0x10, 0xe1, 0x00, 0x13, b'z']
+    );
+    let m = Message::parse(&buf[..n]).unwrap();
+    let nums: Vec<_> = m.options().map(|o| o.number.0).collect();
+    assert_eq!(nums, [11, 12, 300]);
+}
+
+#[test]
+fn streaming_writer_refuses_options_after_the_payload_and_content_on_empty() {
+    let mut buf = [0u8; 32];
+    let mut w = coap_codec::MessageWriter::new(
+        &mut buf,
+        MessageType::NonConfirmable,
+        Code::CONTENT,
+        1,
+        &[],
+    )
+    .unwrap();
+    w.payload(b"x").unwrap();
+    assert_eq!(
+        w.option(OptionNumber::ETAG, b"e").err(),
+        Some(BuildError::OptionAfterPayload)
+    );
+    assert_eq!(w.finish(), 6);
+    let mut w =
+        coap_codec::MessageWriter::new(&mut buf, MessageType::Reset, Code::EMPTY, 1, &[]).unwrap();
+    assert_eq!(w.payload(b"x").err(), Some(BuildError::EmptyWithContent));
+    assert_eq!(w.finish(), 4);
+    assert_eq!(
+        coap_codec::MessageWriter::new(&mut buf, MessageType::Reset, Code::EMPTY, 1, b"t").err(),
+        Some(BuildError::EmptyWithContent)
+    );
+}
