@@ -662,11 +662,14 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             properties: msg.properties,
             payload: msg.payload,
         });
-        let len = packet.encoded_len(self.store_level)?;
-        if len > self.peer.maximum_packet_size as usize && self.conn == Conn::Connected {
-            return Err(CommandError::PacketTooLarge);
-        }
         let level = self.store_level;
+        // The peer's limit applies once it is known ([MQTT-3.2.2-15]); a
+        // message queued before is checked again when written.
+        let max = if self.conn == Conn::Connected {
+            self.peer.maximum_packet_size as usize
+        } else {
+            usize::MAX
+        };
         let slot = Slot {
             kind: Kind::Publish,
             state: State::Pending,
@@ -676,12 +679,17 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             dup: false,
             rel_seq: 0,
             off: 0,
-            len: len as u32,
+            len: 0,
         };
         self.store
-            .push_with(len, |buf| {
-                packet.encode(level, buf)?;
-                Ok::<_, EncodeError>(slot)
+            .push_tail(slot, |free| match packet.encode(level, free) {
+                Ok(n) if n > max => Err(CommandError::PacketTooLarge),
+                Ok(n) => Ok(n),
+                Err(EncodeError::BufferTooSmall { needed }) if needed > max => {
+                    Err(CommandError::PacketTooLarge)
+                }
+                Err(EncodeError::BufferTooSmall { .. }) => Err(CommandError::BufferFull),
+                Err(e) => Err(e.into()),
             })
             .map_err(full)??;
         self.ids = ids;
@@ -1243,7 +1251,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                         self.rx.as_ptr() as usize,
                         &mut self.in_alias,
                         alias_max,
-                        &self.auth_method,
+                        &mut self.auth_method,
                     );
                     Ok((summary, used))
                 }
@@ -1298,10 +1306,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 self.peer.receive_maximum = c.receive_maximum;
                 self.peer.maximum_packet_size = c.maximum_packet_size;
                 self.peer.topic_alias_maximum = c.topic_alias_maximum;
-                self.auth_method.clear();
-                let _ = self
-                    .auth_method
-                    .extend_from_slice(&c.auth_method[..c.auth_method_len]);
+                // `summarize` copied the Authentication Method already.
                 // Clean Start is applied by `accept` ([MQTT-3.1.4-4]); a
                 // rejected CONNECT leaves the session alone.
                 let session_present = self.has_state && !c.clean_start;
@@ -2004,8 +2009,6 @@ struct InConnect {
     receive_maximum: u16,
     maximum_packet_size: u32,
     topic_alias_maximum: u16,
-    auth_method: [u8; AUTH_METHOD_CAP],
-    auth_method_len: usize,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -2061,15 +2064,16 @@ fn summarize(
     base: usize,
     in_alias: &mut AliasTable,
     alias_max: u16,
-    auth_method: &[u8],
+    auth_method: &mut heapless::Vec<u8, AUTH_METHOD_CAP>,
 ) -> In {
     match packet {
         Packet::Connect(c) => {
             let p = c.properties;
+            // Kept for the AUTH exchange ([MQTT-4.12.0-5]); a longer method
+            // than the session keeps never matches an AUTH.
             let m = p.authentication_method().unwrap_or("").as_bytes();
-            let mut auth_method = [0u8; AUTH_METHOD_CAP];
-            let len = m.len().min(AUTH_METHOD_CAP);
-            auth_method[..len].copy_from_slice(&m[..len]);
+            auth_method.clear();
+            let _ = auth_method.extend_from_slice(m);
             In::Connect(InConnect {
                 level: c.level,
                 clean_start: c.clean_start,
@@ -2078,8 +2082,6 @@ fn summarize(
                 receive_maximum: p.receive_maximum().unwrap_or(u16::MAX),
                 maximum_packet_size: p.maximum_packet_size().unwrap_or(u32::MAX),
                 topic_alias_maximum: p.topic_alias_maximum().unwrap_or(0),
-                auth_method,
-                auth_method_len: len,
             })
         }
         Packet::ConnAck(a) => {
@@ -2145,7 +2147,8 @@ fn summarize(
             reason: a.reason_code,
             // [MQTT-4.12.0-5]: the same Authentication Method as CONNECT.
             method_ok: !auth_method.is_empty()
-                && a.properties.authentication_method().map(str::as_bytes) == Some(auth_method),
+                && a.properties.authentication_method().map(str::as_bytes)
+                    == Some(auth_method.as_slice()),
         },
     }
 }

@@ -131,6 +131,30 @@ impl<const INFLIGHT: usize, const BUF: usize> Store<INFLIGHT, BUF> {
         Ok(i)
     }
 
+    /// Lets `fill` write a record into all the free bytes and say how many
+    /// it used (one encode, no separate size computation); the record is
+    /// stored only when `fill` succeeds. Nothing changes otherwise.
+    pub(crate) fn push_tail<E>(
+        &mut self,
+        mut slot: Slot,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+    ) -> Result<Result<usize, E>, Full> {
+        if self.slots.is_full() {
+            return Err(Full::Slots);
+        }
+        let at = self.used;
+        let n = match fill(&mut self.bytes[at..]) {
+            Ok(n) => n.min(BUF - at),
+            Err(e) => return Ok(Err(e)),
+        };
+        slot.off = at as u32;
+        slot.len = n as u32;
+        self.used = at + n;
+        let i = self.slots.len();
+        self.slots.push(slot).map_err(|_| Full::Slots)?;
+        Ok(Ok(i))
+    }
+
     /// Reserves `len` bytes and lets `fill` write the record into them;
     /// `fill` returns the slot to store, whose lengths say how many of the
     /// reserved bytes it used, or an error to abandon the record. Nothing
