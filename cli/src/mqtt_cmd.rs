@@ -507,3 +507,34 @@ pub fn subscribe(o: &MqttSub) -> ExitCode {
     };
     run(&o.common, &mut app)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connack_refusals_use_the_words_of_the_connection_level() {
+        // 3.1.1 §3.2.2.3 return code 5 / 5.0 §3.2.2.2 reason code 0x87.
+        assert_eq!(
+            refusal(4, ReasonCode::NotAuthorized),
+            "not authorized (return code 5)"
+        );
+        assert_eq!(
+            refusal(5, ReasonCode::NotAuthorized),
+            "Not authorized (reason code 0x87)"
+        );
+        assert_eq!(
+            refusal(4, ReasonCode::ClientIdentifierNotValid),
+            "identifier rejected (return code 2)"
+        );
+        assert_eq!(refusal(5, ReasonCode::Banned), "Banned (reason code 0x8A)");
+    }
+
+    #[test]
+    fn socket_errors_read_as_sentences() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(io_text(&reset), "the broker reset the connection");
+        let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+        assert_eq!(io_text(&eof), "the broker closed the connection");
+    }
+}
