@@ -866,6 +866,46 @@ fn acknowledgements_made_ready_go_out_before_a_local_disconnect_mqtt_4_6_0_2() {
     assert!(t.closed);
 }
 
+#[test]
+fn disconnect_carries_the_new_session_expiry_and_cannot_raise_it_from_zero() {
+    let mut t = v5_client(); // CONNECT said u32::MAX
+    t.s.disconnect(t.now, ReasonCode::Success, Some(30))
+        .unwrap();
+    let mut buf = vec![0u8; S::TRANSMIT_BUF];
+    let tx = t.s.poll_transmit(t.now, &mut buf).unwrap();
+    // DISCONNECT 0x00 with Session Expiry Interval (0x11) = 30.
+    assert_eq!(&buf[..tx.len], &[0xE0, 0x07, 0x00, 0x05, 0x11, 0, 0, 0, 30]);
+    assert!(tx.close);
+
+    let mut t = T::client(ProtocolLevel::V5, ConnectOptions::new("c"), &[]); // expiry 0
+    assert_eq!(
+        t.s.disconnect(t.now, ReasonCode::Success, Some(30)),
+        Err(CommandError::InvalidState)
+    );
+    assert!(t.s.is_connected(), "refused: nothing changed");
+}
+
+#[test]
+fn a_frame_above_our_maximum_packet_size_is_refused_with_0x95_from_its_header() {
+    let mut t = v5_client(); // Session<4, 1024, 512>: Maximum Packet Size 512
+                             // PUBLISH announcing 600 bytes: refused from the first 3 bytes.
+    t.feed_bytes(&[0x30, 0xD8, 0x04]);
+    assert!(t.events().iter().any(|e| e.contains("PacketTooLarge")));
+    assert_eq!(t.out().last().map(|o| o.reason), Some(Some(0x95)));
+    assert!(t.closed);
+}
+
+#[test]
+fn an_acknowledgement_for_an_unknown_packet_id_is_reported_and_ignored() {
+    let mut t = v5_client();
+    t.feed(Packet::PubAck(resp(42)));
+    assert_eq!(
+        t.events(),
+        ["UnknownPacketId { kind: PubAck, packet_id: 42 }"]
+    );
+    assert!(t.out().is_empty() && !t.closed && t.s.is_connected());
+}
+
 // ---------------------------------------------------------------- enhanced auth
 
 #[test]

@@ -179,6 +179,8 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     lost_requests: usize,
     /// The DISCONNECT to write last before closing.
     final_disconnect: Option<ReasonCode>,
+    /// The Session Expiry Interval that DISCONNECT carries (client, 5.0).
+    disconnect_expiry: Option<u32>,
     /// A local disconnect: ready PUBACK/PUBREC go out before the DISCONNECT.
     flush_acks: bool,
     pending_session_present: bool,
@@ -247,6 +249,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             close_pending: false,
             lost_requests: 0,
             final_disconnect: None,
+            disconnect_expiry: None,
             flush_acks: false,
             pending_session_present: false,
             pending_connect: (true, 0),
@@ -910,14 +913,22 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         ) {
             return Err(CommandError::InvalidState);
         }
-        if let (Some(e), true) = (session_expiry, self.is_client()) {
-            if self.level == ProtocolLevel::V5 {
-                self.session_expiry = e;
+        let expiry = session_expiry.filter(|_| self.is_client() && self.level == ProtocolLevel::V5);
+        if let Some(e) = expiry {
+            // §3.14.2.2.2: "If the Session Expiry Interval in the CONNECT
+            // packet was zero, then it is a Protocol Error to set a non-zero
+            // Session Expiry Interval in the DISCONNECT packet".
+            if self.session_expiry == 0 && e != 0 {
+                return Err(CommandError::InvalidState);
             }
         }
         self.push_event(Event::Disconnected(DisconnectCause::Local(reason)));
+        if let Some(e) = expiry {
+            self.session_expiry = e;
+        }
         let (frames, ctrl) = (self.frames.clone(), self.ctrl.clone());
         self.close_local(reason);
+        self.disconnect_expiry = expiry;
         if self.flush_acks {
             self.frames = frames;
             self.ctrl = ctrl;
@@ -1103,6 +1114,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         self.ctrl.clear();
         self.flush_acks = false;
         self.final_disconnect = None;
+        self.disconnect_expiry = None;
         if let Some(rc) = reason {
             if self.level == ProtocolLevel::V5 && self.conn == Conn::Connected
                 || (self.level != ProtocolLevel::V5 && self.is_client())
@@ -1493,6 +1505,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 },
             ) => {
                 if let (Some(e), false) = (session_expiry, client) {
+                    // §3.14.2.2.2: non-zero after zero in CONNECT is a
+                    // Protocol Error.
+                    if self.session_expiry == 0 && e != 0 {
+                        return Err(PeerError::SessionExpiryRaised);
+                    }
                     self.session_expiry = e;
                 }
                 self.peer_disconnect(reason);
@@ -1933,6 +1950,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         let v5 = self.level == ProtocolLevel::V5;
         let rc_at_level = |rc: ReasonCode| if v5 { rc } else { ReasonCode::Success };
         let resp = |pid, rc| resp(pid, rc_at_level(rc));
+        let expiry = self.disconnect_expiry.map(Property::SessionExpiryInterval);
         let packet = match c {
             Ctrl::PingReq => Packet::PingReq,
             Ctrl::PingResp => Packet::PingResp,
@@ -1940,7 +1958,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             Ctrl::PubComp(pid, rc) => Packet::PubComp(resp(pid, rc)),
             Ctrl::Disconnect(rc) => Packet::Disconnect(Disconnect {
                 reason_code: rc_at_level(rc),
-                properties: Properties::EMPTY,
+                properties: if v5 {
+                    Properties::from_list(expiry.as_slice())
+                } else {
+                    Properties::EMPTY
+                },
             }),
         };
         packet.encode(self.level, buf).unwrap_or(0)

@@ -264,6 +264,9 @@ pub enum PeerError {
     /// AUTH without an Authentication Method in CONNECT ([MQTT-4.12.0-6],
     /// [MQTT-4.12.0-7]) or with a different one ([MQTT-4.12.0-5]).
     AuthUnexpected,
+    /// A DISCONNECT raising the Session Expiry Interval from 0 in CONNECT
+    /// (§3.14.2.2.2): Protocol Error 0x82.
+    SessionExpiryRaised,
     /// A limit of this implementation (a topic alias whose topic does not fit
     /// the alias table): 0x83 Implementation specific error.
     ImplementationLimit,
