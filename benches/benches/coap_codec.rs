@@ -5,7 +5,7 @@
 //! Parse = take the datagram, validate what the library validates, and walk
 //! every option (number + value) and the payload. Build = produce the
 //! datagram bytes from the message's parts (options given in number order).
-use coap_codec::{Code, Message, MessageBuilder, MessageType, OptionNumber};
+use coap_codec::{Code, Message, MessageBuilder, MessageType, MessageWriter, OptionNumber};
 use coap_message::{MessageOption as _, MinimalWritableMessage as _, ReadableMessage as _};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -91,6 +91,23 @@ fn ours_build(s: &Spec, buf: &mut [u8]) -> usize {
         b.option(OptionNumber(*n), v);
     }
     b.build(buf).unwrap()
+}
+
+/// The streaming writer: each option goes straight into the buffer.
+fn ours_write(s: &Spec, buf: &mut [u8]) -> usize {
+    let mut w = MessageWriter::new(
+        buf,
+        MessageType::from_bits(s.ty),
+        Code(s.code),
+        s.mid,
+        s.token,
+    )
+    .unwrap();
+    for (n, v) in &s.options {
+        w.option(OptionNumber(*n), v).unwrap();
+    }
+    w.payload(&s.payload).unwrap();
+    w.finish()
 }
 
 fn ours_parse(wire: &[u8]) -> usize {
@@ -203,19 +220,27 @@ fn zero_parse(wire: &[u8]) -> Option<usize> {
     Some(sum + m.payload().ok()?.map_or(0, <[u8]>::len))
 }
 
-/// coap-zero's message encoder is crate-private; its public option encoder
-/// plus a hand-written header is what a user has.
-fn zero_build(
-    s: &Spec,
-    opts: &[coap_zero::message::options::CoapOption<'_>],
-    buf: &mut [u8],
-) -> usize {
+/// coap-zero's public builder is `Message::new(.., options: heapless::Vec,
+/// ..)`, which stable-sorts the options; its encoder is crate-private. So
+/// this does what `Message::new` + `encode` do with the public pieces:
+/// collect the options into a `heapless::Vec`, `sort_options_vec`, write the
+/// header and token, `encode_to_buf`, then the payload.
+fn zero_build(s: &Spec, buf: &mut [u8]) -> usize {
+    use coap_zero::message::options::{
+        encode_to_buf, sort_options_vec, CoapOption, CoapOptionName,
+    };
+    let mut opts: heapless07::Vec<CoapOption<'_>, 16> = heapless07::Vec::new();
+    for (n, v) in &s.options {
+        let name = CoapOptionName::try_from(*n).unwrap();
+        opts.push(CoapOption { name, value: v }).unwrap();
+    }
+    let opts = sort_options_vec(opts);
     buf[0] = 0x40 | s.ty << 4 | s.token.len() as u8;
     buf[1] = s.code;
     buf[2..4].copy_from_slice(&s.mid.to_be_bytes());
     let mut i = 4 + s.token.len();
     buf[4..i].copy_from_slice(s.token);
-    i += coap_zero::message::options::encode_to_buf(&mut buf[i..], opts).unwrap();
+    i += encode_to_buf(&mut buf[i..], &opts).unwrap();
     if !s.payload.is_empty() {
         buf[i] = 0xff;
         buf[i + 1..i + 1 + s.payload.len()].copy_from_slice(&s.payload);
@@ -224,14 +249,11 @@ fn zero_build(
     i
 }
 
-fn zero_options(s: &Spec) -> Option<Vec<coap_zero::message::options::CoapOption<'_>>> {
+/// Whether coap-zero knows every option of the message (it rejects others).
+fn zero_supports(s: &Spec) -> bool {
     s.options
         .iter()
-        .map(|(n, v)| {
-            let name = coap_zero::message::options::CoapOptionName::try_from(*n).ok()?;
-            Some(coap_zero::message::options::CoapOption { name, value: v })
-        })
-        .collect()
+        .all(|(n, _)| coap_zero::message::options::CoapOptionName::try_from(*n).is_ok())
 }
 
 fn bench(c: &mut Criterion) {
@@ -247,10 +269,12 @@ fn bench(c: &mut Criterion) {
     // All implementations agree on the bytes before anything is timed.
     for (s, w) in specs.iter().zip(&wires) {
         assert_eq!(&lite_build(s), w, "coap-lite bytes for {}", s.name);
+        let n = ours_write(s, &mut buf);
+        assert_eq!(&buf[..n], &w[..], "writer bytes for {}", s.name);
         let n = cmi_build(s, &mut buf);
         assert_eq!(&buf[..n], &w[..], "inmemory bytes for {}", s.name);
-        if let Some(opts) = zero_options(s) {
-            let n = zero_build(s, &opts, &mut buf);
+        if zero_supports(s) {
+            let n = zero_build(s, &mut buf);
             assert_eq!(&buf[..n], &w[..], "coap-zero bytes for {}", s.name);
         }
         let sums = (ours_parse(w), lite_parse(w));
@@ -286,6 +310,9 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("coap-codec", s.name), |b| {
             b.iter(|| ours_build(black_box(s), &mut buf))
         });
+        g.bench_function(BenchmarkId::new("coap-codec-writer", s.name), |b| {
+            b.iter(|| ours_write(black_box(s), &mut buf))
+        });
         g.bench_function(BenchmarkId::new("coap-lite", s.name), |b| {
             b.iter(|| lite_build(black_box(s)))
         });
@@ -295,9 +322,9 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("cmi-heap", s.name), |b| {
             b.iter(|| cmi_heap_build(black_box(s)))
         });
-        if let Some(opts) = zero_options(s) {
+        if zero_supports(s) {
             g.bench_function(BenchmarkId::new("coap-zero", s.name), |b| {
-                b.iter(|| zero_build(black_box(s), black_box(&opts), &mut buf))
+                b.iter(|| zero_build(black_box(s), &mut buf))
             });
         }
     }
