@@ -166,6 +166,24 @@ pub struct Config {
     /// A client re-registers an observation this long after the last
     /// notification's Max-Age expired without a fresher one (RFC 7641 §3.3.1).
     pub reregister_margin: Duration,
+    /// UDP (RFC 7252 messaging, the default) or one reliable byte-stream
+    /// connection (RFC 8323: TCP, TLS).
+    pub transport: Transport,
+}
+
+/// How messages travel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// Datagrams (RFC 7252): Message IDs, CON retransmission, ACK/RST,
+    /// deduplication. Inputs through `Endpoint::handle_datagram`.
+    #[default]
+    Udp,
+    /// One reliable, ordered byte stream (RFC 8323 CoAP over TCP/TLS): no
+    /// message types, Message IDs, retransmission or deduplication; a CSM
+    /// opens the connection; Ping/Pong, Release and Abort signaling. The
+    /// endpoint stands for one connection: inputs through
+    /// `Endpoint::handle_stream`, frames out of `Endpoint::poll_transmit`.
+    Reliable,
 }
 
 impl Default for Config {
@@ -182,6 +200,7 @@ impl Default for Config {
             observe_con_interval: Duration::from_secs(24 * 3600),
             default_max_age: Duration::from_secs(60),
             reregister_margin: Duration::from_secs(2),
+            transport: Transport::Udp,
         }
     }
 }

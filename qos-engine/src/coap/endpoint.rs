@@ -1,18 +1,18 @@
 //! The CoAP endpoint state machine: client and server roles over UDP.
 
 use coap_codec::{
-    Block, Code, Message, MessageBuilder, MessageType, OptionEntry, OptionNumber, OptionValue,
+    tcp, Block, Code, Message, MessageBuilder, MessageType, OptionEntry, OptionNumber, OptionValue,
     Reaction,
 };
 use heapless::{Deque, Vec};
 
 use super::blockwise::szx_size;
-use super::config::Config;
+use super::config::{Config, Transport};
 use super::observe::Freshness;
 use super::reliability::{MessageIds, Retransmission, RetransmitAction, Token};
 use super::types::{
-    BodyPart, Error, Event, Failure, Handle, ObserverGone, Rejection, Request, RequestId, Response,
-    Stats, Transmit,
+    BodyPart, ConnectionEvent, Error, Event, Failure, Handle, ObserverGone, Rejection, Request,
+    RequestId, Response, Stats, Transmit,
 };
 use crate::rng::Rng;
 use crate::time::{Instant, Monotonic};
@@ -150,6 +150,32 @@ struct Observer<P> {
     out: Option<usize>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ConnState {
+    Open,
+    /// 7.04 Release sent or received (RFC 8323 §5.5).
+    Released,
+    /// 7.05 Abort sent or received (RFC 8323 §5.6).
+    Aborted,
+}
+
+/// The RFC 8323 connection state (reliable transport only).
+struct Conn<P> {
+    peer: Option<P>,
+    /// Our CSM went out (it is the first frame we send, §5.3).
+    csm_sent: bool,
+    /// The peer's CSM arrived (it must be its first frame, §5.3).
+    peer_csm: bool,
+    state: ConnState,
+    /// Signaling frames to send: code and token.
+    signals: Deque<(Code, Token), 4>,
+    /// The Abort frame is out: nothing follows it.
+    abort_sent: bool,
+    /// Message IDs given to received frames on their way through the
+    /// message layer (frames have none; never a duplicate).
+    next_mid: u16,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Assembly<P> {
     peer: P,
@@ -191,6 +217,7 @@ pub struct Endpoint<P, const N: usize = 4, const D: usize = 16, const M: usize =
     rx_unpolled: usize,
     observe_seq: u32,
     stats: Stats,
+    conn: Conn<P>,
 }
 
 /// Block positions as `usize` (the codec's are u64/u32).
@@ -468,6 +495,15 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             rx_unpolled: 0,
             observe_seq: 2,
             stats: Stats::default(),
+            conn: Conn {
+                peer: None,
+                csm_sent: false,
+                peer_csm: false,
+                state: ConnState::Open,
+                signals: Deque::new(),
+                abort_sent: false,
+                next_mid: 0,
+            },
         }
     }
 
@@ -518,6 +554,15 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// get a Reset or silence (§4.2, §4.3), unrecognized critical options a
     /// 4.02 (§5.4.1). Never panics, whatever the bytes.
     pub fn handle_datagram(&mut self, now: Instant, peer: P, bytes: &[u8]) {
+        if self.config.transport == Transport::Reliable {
+            // A reliable connection takes bytes through `handle_stream`.
+            self.stats.rejected += 1;
+            return;
+        }
+        self.handle_message(now, peer, bytes);
+    }
+
+    fn handle_message(&mut self, now: Instant, peer: P, bytes: &[u8]) {
         let now = self.clock.observe(now);
         self.stats.received += 1;
         self.rx_valid = false;
@@ -709,7 +754,17 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
 
     /// The next datagram to send, written into `buf` (give at least `M`
     /// bytes; a message that does not fit is dropped, as if lost).
+    ///
+    /// With [`Transport::Reliable`] this is the next RFC 8323 frame (give
+    /// `M + 2` bytes): the CSM first, then signaling, then messages.
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit<P>> {
+        if self.config.transport == Transport::Reliable {
+            return self.poll_frame(now, buf);
+        }
+        self.poll_message(now, buf)
+    }
+
+    fn poll_message(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit<P>> {
         let _ = self.clock.observe(now);
         while let Some((peer, ty, mid)) = self.control.pop_front() {
             let b = Builder::with_capacity(ty, Code::EMPTY, mid);
@@ -1144,7 +1199,8 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             let due = ob
                 .last_con
                 .is_none_or(|t| now >= t + self.config.observe_con_interval);
-            let con = confirmable || due;
+            // RFC 8323 §3: nothing is Confirmable on a reliable connection.
+            let con = (confirmable || due) && self.config.transport == Transport::Udp;
             let x = ResponseExtras {
                 block2: None,
                 block1: None,
@@ -1307,6 +1363,19 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         if !req.method.is_request() {
             return Err(Error::InvalidCode);
         }
+        let reliable = self.config.transport == Transport::Reliable;
+        if reliable {
+            if self.conn.state != ConnState::Open || self.conn.peer.is_some_and(|p| p != peer) {
+                return Err(Error::NotConnected);
+            }
+            self.conn.peer = Some(peer);
+        }
+        // RFC 8323 §3: no message types on a reliable connection: requests
+        // go through the message layer as NON (no retransmission).
+        let req = &Request {
+            confirmable: req.confirmable && !reliable,
+            ..*req
+        };
         let slot = self
             .exchanges
             .iter()
@@ -1463,6 +1532,10 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// §4.7: "An endpoint SHOULD NOT have more than NSTART outstanding
     /// interactions with a given peer"), oldest first.
     fn promote(&mut self, now: Instant) {
+        if self.config.transport == Transport::Reliable && self.conn.peer.is_none() {
+            // Nothing goes out before the connection is opened.
+            return;
+        }
         let nstart = usize::from(self.config.params.nstart.max(1));
         loop {
             let next = self
@@ -2468,5 +2541,325 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             },
         );
         self.finish(i);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// RFC 8323: CoAP over reliable transports (TCP, TLS).
+//
+// Frames carry no type and no Message ID. Received requests and responses
+// go through the message layer as NON messages with fresh Message IDs (so
+// nothing is ever a duplicate, nothing is acknowledged or retransmitted);
+// outgoing messages are built as before and re-framed, Empty ACK/RST
+// dropped on the way out.
+
+impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N, D, M> {
+    /// Opens the RFC 8323 connection to `peer` ([`Transport::Reliable`]):
+    /// the next [`poll_transmit`](Self::poll_transmit) sends this endpoint's
+    /// CSM — "each endpoint MUST send a CSM [...] as its first message"
+    /// (RFC 8323 §5.3) — with Max-Message-Size (what fits in `M`) and
+    /// Block-Wise-Transfer. Call it when the connection is established, on
+    /// both sides (a first request or received frame opens it too).
+    ///
+    /// ```
+    /// use qos_engine::coap::{Config, ConnectionEvent, Endpoint, Event, Transport};
+    /// use qos_engine::Instant;
+    /// let cfg = |seed| Config { seed, transport: Transport::Reliable, ..Config::default() };
+    /// let t = Instant::ZERO;
+    /// let mut client: Endpoint<u8> = Endpoint::new(cfg(1), t);
+    /// let mut server: Endpoint<u8> = Endpoint::new(cfg(2), t);
+    /// client.open(t, 2).unwrap();
+    /// let mut buf = [0u8; 1154];
+    /// let n = client.poll_transmit(t, &mut buf).unwrap().len;
+    /// assert_eq!(buf[1], 0xe1); // 7.01 CSM
+    /// assert_eq!(server.handle_stream(t, 1, &buf[..n]), n);
+    /// let Some(Event::Connection { signal: ConnectionEvent::Csm { max_message_size, .. }, .. }) =
+    ///     server.poll_event() else { panic!() };
+    /// assert_eq!(max_message_size, 1152 - 8);
+    /// let n = server.poll_transmit(t, &mut buf).unwrap().len; // the server's CSM
+    /// assert_eq!(client.handle_stream(t, 2, &buf[..n]), n);
+    /// ```
+    pub fn open(&mut self, now: Instant, peer: P) -> Result<(), Error> {
+        let _ = self.clock.observe(now);
+        if self.config.transport != Transport::Reliable
+            || self.conn.state != ConnState::Open
+            || self.conn.peer.is_some_and(|p| p != peer)
+        {
+            return Err(Error::NotConnected);
+        }
+        self.conn.peer = Some(peer);
+        let now = self.clock.get();
+        self.promote(now);
+        Ok(())
+    }
+
+    /// Feeds bytes received on the RFC 8323 connection from `peer`; returns
+    /// how many were consumed (whole frames). Keep the rest and call again
+    /// with more bytes appended — and, as after every input, drain events
+    /// first: at most one request or response is taken per call, so a
+    /// return short of `bytes.len()` with a whole frame left means "drain,
+    /// then call again with the rest".
+    ///
+    /// A framing error, a frame larger than Max-Message-Size, or a first
+    /// frame that is not a CSM (RFC 8323 §5.3: "Endpoints MUST treat a
+    /// missing or invalid CSM as a connection error and abort the
+    /// connection") aborts the connection: a 7.05 Abort goes out, the
+    /// exchanges fail, [`ConnectionEvent::Aborted`] is reported, and every
+    /// byte is consumed from then on.
+    pub fn handle_stream(&mut self, now: Instant, peer: P, bytes: &[u8]) -> usize {
+        if self.config.transport != Transport::Reliable {
+            return 0;
+        }
+        let now = self.clock.observe(now);
+        if self.conn.peer.is_none() {
+            self.conn.peer = Some(peer);
+        }
+        let limit = u32::try_from(M.saturating_sub(4)).unwrap_or(u32::MAX);
+        let cfg = coap_codec::Config::default().max_frame_len(limit);
+        let mut used = 0;
+        while used < bytes.len() {
+            if self.conn.state == ConnState::Aborted {
+                return bytes.len();
+            }
+            if self.rx_unpolled > 0 || self.events.len() + 3 > EVENTS {
+                break;
+            }
+            match tcp::parse(&bytes[used..], &cfg) {
+                Ok(tcp::Status::Partial(_)) => break,
+                Ok(tcp::Status::Complete((frame, n))) => {
+                    used += n;
+                    self.on_frame(now, peer, &frame);
+                }
+                Err(kind) => {
+                    self.reject(peer, Rejection::Malformed(kind));
+                    self.abort_connection(false);
+                    return bytes.len();
+                }
+            }
+        }
+        self.promote(now);
+        used
+    }
+
+    /// Sends a 7.02 Ping (RFC 8323 §5.4); the peer's Pong is reported as
+    /// [`ConnectionEvent::Pong`].
+    pub fn ping(&mut self, now: Instant) -> Result<(), Error> {
+        let _ = self.clock.observe(now);
+        self.signal(Code::PING)
+    }
+
+    /// Sends a 7.04 Release (RFC 8323 §5.5: the sender "intends to close
+    /// the connection"): exchanges in progress fail, no new requests.
+    pub fn release(&mut self, now: Instant) -> Result<(), Error> {
+        let _ = self.clock.observe(now);
+        self.signal(Code::RELEASE)?;
+        self.conn.state = ConnState::Released;
+        self.close_all();
+        Ok(())
+    }
+
+    /// Sends a 7.05 Abort (RFC 8323 §5.6) and ends the connection at once.
+    pub fn abort(&mut self, now: Instant) -> Result<(), Error> {
+        let _ = self.clock.observe(now);
+        if self.config.transport != Transport::Reliable || self.conn.state == ConnState::Aborted {
+            return Err(Error::NotConnected);
+        }
+        self.abort_connection(false);
+        Ok(())
+    }
+
+    fn signal(&mut self, code: Code) -> Result<(), Error> {
+        if self.config.transport != Transport::Reliable
+            || self.conn.state != ConnState::Open
+            || self.conn.peer.is_none()
+        {
+            return Err(Error::NotConnected);
+        }
+        self.conn
+            .signals
+            .push_back((code, Token::EMPTY))
+            .map_err(|_| Error::NoCapacity)
+    }
+
+    /// The Max-Message-Size this endpoint announces: a received frame must
+    /// still fit in `M` once given the 4-byte UDP header inside.
+    fn own_max_message_size(&self) -> u32 {
+        u32::try_from(M.saturating_sub(8)).unwrap_or(u32::MAX)
+    }
+
+    fn abort_connection(&mut self, by_peer: bool) {
+        if self.conn.state == ConnState::Aborted {
+            return;
+        }
+        self.conn.state = ConnState::Aborted;
+        self.conn.signals.clear();
+        if by_peer {
+            // Nothing is sent after the peer's Abort.
+            self.conn.abort_sent = true;
+        } else {
+            let _ = self.conn.signals.push_back((Code::ABORT, Token::EMPTY));
+        }
+        self.close_all();
+        if let Some(peer) = self.conn.peer {
+            self.push_event(Event::Connection {
+                peer,
+                signal: ConnectionEvent::Aborted { by_peer },
+            });
+        }
+    }
+
+    /// The connection is going away: client exchanges fail (RFC 8323 has
+    /// no Reset; a closed connection is its counterpart), observers and
+    /// queued messages are forgotten.
+    fn close_all(&mut self) {
+        for i in 0..N {
+            if self.exchanges[i]
+                .as_ref()
+                .is_some_and(|e| e.follow.is_none())
+            {
+                self.fail(i, Failure::Reset);
+            }
+        }
+        self.exchanges = core::array::from_fn(|_| None);
+        self.outgoing = core::array::from_fn(|_| None);
+        self.observers = [None; N];
+        self.control.clear();
+        for e in self.inbound.iter_mut().flatten() {
+            e.tx = false;
+            e.state = InState::Done;
+        }
+    }
+
+    fn on_frame(&mut self, now: Instant, peer: P, frame: &tcp::Frame<'_>) {
+        let code = frame.code();
+        if !self.conn.peer_csm && code != Code::CSM {
+            // RFC 8323 §5.3: the CSM is the first message; without it the
+            // connection is aborted.
+            self.abort_connection(false);
+            return;
+        }
+        if frame.is_signaling() {
+            match code {
+                Code::CSM => {
+                    let Ok(mms) = frame.max_message_size() else {
+                        self.abort_connection(false);
+                        return;
+                    };
+                    // RFC 8323 §5.3.1: "The default value [...] is 1152".
+                    let mms = mms.unwrap_or(1152);
+                    self.conn.peer_csm = true;
+                    // Blocks must fit the peer's limit with room for the
+                    // header, token and options (RFC 8323 §5.3.1, RFC 7959).
+                    let mut szx = self.config.szx();
+                    while szx > 0 && szx_size(szx) + 128 > mms as usize {
+                        szx -= 1;
+                    }
+                    self.config.max_szx = szx;
+                    self.push_event(Event::Connection {
+                        peer,
+                        signal: ConnectionEvent::Csm {
+                            max_message_size: mms,
+                            block_wise: frame.block_wise_transfer(),
+                        },
+                    });
+                }
+                Code::PING => {
+                    // RFC 8323 §5.4: "The receiver of a Ping message MUST
+                    // send a Pong message with a Custody Option if..." — it
+                    // answers with a Pong echoing the token.
+                    let token = Token::new(frame.token()).unwrap_or(Token::EMPTY);
+                    let _ = self.conn.signals.push_back((Code::PONG, token));
+                }
+                Code::PONG => self.push_event(Event::Connection {
+                    peer,
+                    signal: ConnectionEvent::Pong,
+                }),
+                Code::RELEASE => {
+                    self.conn.state = ConnState::Released;
+                    self.close_all();
+                    self.push_event(Event::Connection {
+                        peer,
+                        signal: ConnectionEvent::Released,
+                    });
+                }
+                Code::ABORT => self.abort_connection(true),
+                // Unassigned signaling codes are ignored.
+                _ => {}
+            }
+            return;
+        }
+        if self.conn.state != ConnState::Open {
+            return;
+        }
+        // A request or response: through the message layer as a NON with a
+        // Message ID of its own (a reliable transport has no duplicates).
+        let mid = self.conn.next_mid;
+        self.conn.next_mid = mid.wrapping_add(1);
+        let mut b = Builder::with_capacity(MessageType::NonConfirmable, code, mid);
+        b.token(frame.token());
+        for o in frame.options() {
+            b.option(o.number, o.value);
+        }
+        b.payload(frame.payload());
+        let mut scratch = [0u8; M];
+        match b.build(&mut scratch) {
+            Ok(n) => self.handle_message(now, peer, &scratch[..n]),
+            Err(_) => {
+                self.reject(peer, Rejection::TooLarge);
+                self.abort_connection(false);
+            }
+        }
+    }
+
+    fn poll_frame(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit<P>> {
+        let peer = self.conn.peer?;
+        if self.conn.abort_sent {
+            return None;
+        }
+        if !self.conn.csm_sent {
+            self.conn.csm_sent = true;
+            let mut b = Builder::with_capacity(MessageType::Confirmable, Code::CSM, 0);
+            b.uint_option(tcp::MAX_MESSAGE_SIZE, self.own_max_message_size());
+            b.option(tcp::BLOCK_WISE_TRANSFER, &[]);
+            if let Ok(len) = b.build_tcp(buf) {
+                self.stats.transmitted += 1;
+                return Some(Transmit { peer, len });
+            }
+        }
+        if let Some((code, token)) = self.conn.signals.pop_front() {
+            if code == Code::ABORT {
+                self.conn.abort_sent = true;
+            }
+            let mut b = Builder::with_capacity(MessageType::Confirmable, code, 0);
+            b.token(token.as_bytes());
+            if let Ok(len) = b.build_tcp(buf) {
+                self.stats.transmitted += 1;
+                return Some(Transmit { peer, len });
+            }
+        }
+        if self.conn.state == ConnState::Aborted {
+            return None;
+        }
+        let mut scratch = [0u8; M];
+        while let Some(t) = self.poll_message(now, &mut scratch) {
+            let Ok(m) = Message::parse(&scratch[..t.len]) else {
+                continue;
+            };
+            if m.code() == Code::EMPTY {
+                // Empty ACK / RST: no such thing on a reliable connection.
+                self.stats.transmitted = self.stats.transmitted.saturating_sub(1);
+                continue;
+            }
+            let mut b = Builder::with_capacity(MessageType::Confirmable, m.code(), 0);
+            b.token(m.token());
+            for o in m.options() {
+                b.option(o.number, o.value);
+            }
+            b.payload(m.payload());
+            if let Ok(len) = b.build_tcp(buf) {
+                return Some(Transmit { peer: t.peer, len });
+            }
+        }
+        None
     }
 }

@@ -79,11 +79,11 @@ pub mod sim;
 pub mod fuzz;
 
 pub use blockwise::{szx_size, BodyBuffer, ReassemblyError};
-pub use config::{Config, TransmissionParameters};
+pub use config::{Config, TransmissionParameters, Transport};
 pub use endpoint::Endpoint;
 pub use observe::{is_fresher, Freshness};
 pub use reliability::{MessageIds, Retransmission, RetransmitAction, Token};
 pub use types::{
-    BodyPart, Error, Event, Failure, Handle, ObserverGone, Rejection, Request, RequestId, Response,
-    Stats, Transmit,
+    BodyPart, ConnectionEvent, Error, Event, Failure, Handle, ObserverGone, Rejection, Request,
+    RequestId, Response, Stats, Transmit,
 };

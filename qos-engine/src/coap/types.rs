@@ -302,12 +302,47 @@ pub enum Event<P> {
         /// Why.
         reason: ObserverGone,
     },
+    /// RFC 8323 reliable transport only: something happened on the
+    /// connection (signaling, 7.01–7.05).
+    Connection {
+        /// The peer at the other end of the connection.
+        peer: P,
+        /// What happened.
+        signal: ConnectionEvent,
+    },
     /// A datagram was rejected (already answered as the RFC says).
     Rejected {
         /// Sender.
         peer: P,
         /// Why.
         reason: Rejection,
+    },
+}
+
+/// What happened on an RFC 8323 connection ([`Event::Connection`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionEvent {
+    /// The peer's Capabilities and Settings Message (7.01, RFC 8323 §5.3):
+    /// the largest message it accepts and whether it offers block-wise
+    /// transfers. Blocks sent from now on fit `max_message_size`.
+    Csm {
+        /// Max-Message-Size (default 1152 when absent, §5.3.1).
+        max_message_size: u32,
+        /// Block-Wise-Transfer was present (§5.3.2).
+        block_wise: bool,
+    },
+    /// The answer to [`Endpoint::ping`](super::Endpoint::ping) (7.03 Pong, §5.4).
+    Pong,
+    /// The peer announced it is closing the connection (7.04 Release,
+    /// §5.5); exchanges in progress failed with [`Failure::Reset`].
+    Released,
+    /// The connection ended with an Abort (7.05, §5.6): sent by the peer
+    /// (`by_peer`) or by this endpoint because of a framing error or a
+    /// missing CSM. Exchanges in progress failed with [`Failure::Reset`];
+    /// nothing more is sent or accepted.
+    Aborted {
+        /// The peer sent the Abort.
+        by_peer: bool,
     },
 }
 
@@ -334,12 +369,16 @@ pub enum Error {
     NotUploading,
     /// The code is not a request method (or not a response code).
     InvalidCode,
+    /// RFC 8323 reliable transport: the connection was released or aborted,
+    /// or the command needs the other transport.
+    NotConnected,
 }
 
 impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             Error::NoCapacity => "no free slot",
+            Error::NotConnected => "connection released or aborted, or wrong transport",
             Error::UnknownHandle => "unknown or finished exchange",
             Error::UnknownRequest => "request is not awaiting a response",
             Error::MessageTooLarge => "message does not fit",
