@@ -6,7 +6,7 @@ use coap_codec::{tcp, Code, OptionEntry, OptionNumber, OptionValue};
 use qos_engine::coap::{
     Config, ConnectionEvent, Endpoint, Error, Event, Failure, Request, Response, Transport,
 };
-use qos_engine::Instant;
+use qos_engine::{Instant, Rng};
 
 type Ep = Endpoint<u8, 4, 16, 1152>;
 const CLIENT: u8 = 1;
@@ -35,6 +35,11 @@ struct Conn {
     c_events: Vec<(Event<u8>, Vec<u8>)>,
     s_events: Vec<(Event<u8>, Vec<u8>)>,
     now: Instant,
+    /// Bytes arrived at each side but not consumed yet.
+    rx_s: Vec<u8>,
+    rx_c: Vec<u8>,
+    /// When set, the network hands over 1–7 bytes at a time.
+    chunks: Option<Rng>,
 }
 
 impl Conn {
@@ -49,6 +54,9 @@ impl Conn {
             c_events: Vec::new(),
             s_events: Vec::new(),
             now: Instant::ZERO,
+            rx_s: Vec::new(),
+            rx_c: Vec::new(),
+            chunks: None,
         }
     }
 
@@ -61,7 +69,7 @@ impl Conn {
     /// Moves bytes both ways until nothing moves; `serve` answers requests.
     fn pump(&mut self, mut serve: impl FnMut(&mut Ep, Event<u8>)) {
         let mut buf = [0u8; 1154];
-        for _ in 0..1000 {
+        for _ in 0..100_000 {
             let mut moved = false;
             while let Some(t) = self.c.poll_transmit(self.now, &mut buf) {
                 assert_eq!(t.peer, SERVER);
@@ -75,9 +83,12 @@ impl Conn {
                 self.s_frames.push(buf[..t.len].to_vec());
                 moved = true;
             }
-            if !self.to_s.is_empty() {
-                let n = self.s.handle_stream(self.now, CLIENT, &self.to_s);
-                self.to_s.drain(..n);
+            let k = self.chunk(self.to_s.len());
+            self.rx_s.extend(self.to_s.drain(..k));
+            moved |= k > 0;
+            if !self.rx_s.is_empty() {
+                let n = self.s.handle_stream(self.now, CLIENT, &self.rx_s);
+                self.rx_s.drain(..n);
                 moved |= n > 0;
             }
             while let Some(ev) = self.s.poll_event() {
@@ -90,9 +101,12 @@ impl Conn {
                 serve(&mut self.s, ev);
                 moved = true;
             }
-            if !self.to_c.is_empty() {
-                let n = self.c.handle_stream(self.now, SERVER, &self.to_c);
-                self.to_c.drain(..n);
+            let k = self.chunk(self.to_c.len());
+            self.rx_c.extend(self.to_c.drain(..k));
+            moved |= k > 0;
+            if !self.rx_c.is_empty() {
+                let n = self.c.handle_stream(self.now, SERVER, &self.rx_c);
+                self.rx_c.drain(..n);
                 moved |= n > 0;
             }
             while let Some(ev) = self.c.poll_event() {
@@ -109,6 +123,14 @@ impl Conn {
             }
         }
         panic!("the connection never went quiet");
+    }
+
+    /// How many of `len` waiting bytes the network hands over now.
+    fn chunk(&mut self, len: usize) -> usize {
+        match self.chunks.as_mut() {
+            Some(rng) => len.min(1 + rng.below(7) as usize),
+            None => len,
+        }
     }
 }
 
@@ -400,4 +422,48 @@ fn rfc8323_with_rfc7959_large_response_goes_block_wise_and_observe_notifies() {
     let (ev, payload) = k.c_events.last().unwrap();
     assert!(matches!(ev, Event::Response { handle, observe: Some(_), .. } if *handle == h));
     assert_eq!(payload, b"small");
+}
+
+/// A byte stream may be cut anywhere: fed 1–7 bytes at a time, over 200
+/// seeds, a block-wise GET of a random body arrives whole and nothing is
+/// rejected.
+#[test]
+fn rfc8323_3_2_frames_split_anywhere_in_the_stream_reassemble() {
+    for seed in 0..200u64 {
+        let mut k = Conn::new();
+        k.chunks = Some(Rng::new(seed));
+        let len = Rng::new(seed ^ 0xF00).below(4000) as usize;
+        let body: Vec<u8> = (0..len).map(|i| (i as u64 ^ seed) as u8).collect();
+        k.open();
+        let opts = path();
+        let h = k.c.request(k.now, SERVER, &Request::get(&opts)).unwrap();
+        let b = body.clone();
+        k.pump(|s, ev| {
+            if let Event::Request { id, .. } = ev {
+                s.respond(Instant::ZERO, id, &Response::new(Code::CONTENT, &b))
+                    .unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        let mut done = false;
+        for (ev, payload) in &k.c_events {
+            if let Event::Response {
+                handle, part, last, ..
+            } = ev
+            {
+                assert_eq!(*handle, h);
+                got.truncate(part.map_or(0, |p| p.offset));
+                got.extend_from_slice(payload);
+                done |= *last;
+            }
+        }
+        assert!(done, "seed {seed}");
+        assert_eq!(got, body, "seed {seed}");
+        assert!(k.rx_c.is_empty() && k.rx_s.is_empty());
+        assert_eq!(
+            k.c.stats().rejected + k.s.stats().rejected,
+            0,
+            "seed {seed}"
+        );
+    }
 }

@@ -6,7 +6,7 @@
 use arbitrary::Arbitrary;
 use coap_codec::{Code, OptionEntry, OptionNumber, OptionValue};
 
-use super::{Config, Endpoint, Event, Handle, Request, RequestId, Response};
+use super::{Config, Endpoint, Event, Handle, Request, RequestId, Response, Transport};
 use crate::time::{Duration, Instant};
 
 /// One step of a fuzz script.
@@ -67,13 +67,44 @@ pub enum Op {
     },
     /// Loop the endpoint's own output back into it as if from `from`.
     Echo(u8),
+    /// RFC 8323 commands (reliable transport): 0 open, 1 ping, 2 release,
+    /// 3 abort.
+    Signal(u8),
 }
 
-/// Runs a script. Panics only if the endpoint breaks its contract.
+/// Runs a script over UDP. Panics only if the endpoint breaks its contract.
 pub fn run(ops: &[Op]) {
-    let mut ep: Endpoint<u8, 4, 8, 512> = Endpoint::new(Config::default(), Instant::ZERO);
+    run_with(ops, Transport::Udp);
+}
+
+/// Runs a script with the given transport; with [`Transport::Reliable`]
+/// datagrams are stream bytes for [`Endpoint::handle_stream`] (the part it
+/// does not consume is kept and prepended to the next), and every peer is 0.
+pub fn run_with(ops: &[Op], transport: Transport) {
+    let reliable = transport == Transport::Reliable;
+    let cfg = Config {
+        transport,
+        ..Config::default()
+    };
+    let mut ep: Endpoint<u8, 4, 8, 512> = Endpoint::new(cfg, Instant::ZERO);
     let mut now = Instant::from_secs(1);
-    let mut buf = [0u8; 512];
+    let mut buf = [0u8; 514];
+    let mut pending: std::vec::Vec<u8> = std::vec::Vec::new();
+    let mut input = |ep: &mut Endpoint<u8, 4, 8, 512>, now: Instant, from: u8, bytes: &[u8]| {
+        if reliable {
+            pending.extend_from_slice(bytes);
+            let n = ep.handle_stream(now, 0, &pending);
+            assert!(n <= pending.len());
+            pending.drain(..n);
+            // Bounded: a stalled stream is dropped like a dead connection.
+            if pending.len() > 4096 {
+                pending.clear();
+            }
+        } else {
+            ep.handle_datagram(now, from % 4, bytes);
+        }
+    };
+    let peer = |p: u8| if reliable { 0 } else { p % 4 };
     let mut reqs: std::vec::Vec<RequestId> = std::vec::Vec::new();
     let mut handles: std::vec::Vec<Handle> = std::vec::Vec::new();
     let body = [0x5Au8; 4096];
@@ -84,7 +115,7 @@ pub fn run(ops: &[Op]) {
     for op in ops.iter().take(256) {
         let mut loopback: Option<(u8, std::vec::Vec<u8>)> = None;
         match op {
-            Op::Datagram { from, bytes } => ep.handle_datagram(now, from % 4, bytes),
+            Op::Datagram { from, bytes } => input(&mut ep, now, *from, bytes),
             Op::Advance(ms) => {
                 now = now + Duration::from_millis(u64::from(*ms));
                 let before = ep.poll_timeout();
@@ -112,9 +143,9 @@ pub fn run(ops: &[Op]) {
                 r.payload = &body[..usize::from(*body_len) % body.len()];
                 r.block_szx = *szx;
                 let h = if *observe {
-                    ep.observe(now, to % 4, &r)
+                    ep.observe(now, peer(*to), &r)
                 } else {
-                    ep.request(now, to % 4, &r)
+                    ep.request(now, peer(*to), &r)
                 };
                 if let Ok(h) = h {
                     handles.push(h);
@@ -153,6 +184,14 @@ pub fn run(ops: &[Op]) {
                     };
                 }
             }
+            Op::Signal(which) => {
+                let _ = match which % 4 {
+                    0 => ep.open(now, 0),
+                    1 => ep.ping(now),
+                    2 => ep.release(now),
+                    _ => ep.abort(now),
+                };
+            }
             Op::Echo(from) => {
                 if let Some(t) = ep.poll_transmit(now, &mut buf) {
                     loopback = Some((*from, buf[..t.len].to_vec()));
@@ -177,15 +216,23 @@ pub fn run(ops: &[Op]) {
             }
         }
         if let Some((from, bytes)) = loopback {
-            ep.handle_datagram(now, from % 4, &bytes);
+            input(&mut ep, now, from, &bytes);
         }
     }
 }
 
 /// Decodes a script from raw fuzz input and runs it.
 pub fn run_bytes(data: &[u8]) {
-    let mut u = arbitrary::Unstructured::new(data);
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let transport = if first & 1 == 1 {
+        Transport::Reliable
+    } else {
+        Transport::Udp
+    };
+    let mut u = arbitrary::Unstructured::new(rest);
     if let Ok(ops) = std::vec::Vec::<Op>::arbitrary(&mut u) {
-        run(&ops);
+        run_with(&ops, transport);
     }
 }
