@@ -1,7 +1,14 @@
 //! The CoAP endpoint state machine ([`Endpoint`]): client and server roles
 //! over UDP — RFC 7252 confirmable messaging, deduplication and
 //! piggybacked/separate/NON responses, RFC 7959 block-wise transfers and
-//! RFC 7641 Observe.
+//! RFC 7641 Observe (block-wise notifications fetched whole, RFC 7959 §2.6).
+//!
+//! With [`Config::transport`] = [`Transport::Reliable`] the same endpoint
+//! runs one RFC 8323 connection (CoAP over TCP/TLS): [`Endpoint::open`]
+//! sends the CSM, [`Endpoint::handle_stream`] takes stream bytes,
+//! [`Endpoint::poll_transmit`] gives frames; no retransmission, Message IDs
+//! or deduplication; [`Endpoint::ping`], [`Endpoint::release`],
+//! [`Endpoint::abort`] and [`Event::Connection`] for signaling.
 //!
 //! # The contract
 //!
