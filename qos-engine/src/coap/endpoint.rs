@@ -2598,7 +2598,9 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// with more bytes appended — and, as after every input, drain events
     /// first: at most one request or response is taken per call, so a
     /// return short of `bytes.len()` with a whole frame left means "drain,
-    /// then call again with the rest".
+    /// then call again with the rest". [`message`](Self::message) shows a
+    /// received request or response as a NON message with a Message ID the
+    /// endpoint chose (frames have neither).
     ///
     /// A framing error, a frame larger than Max-Message-Size, or a first
     /// frame that is not a CSM (RFC 8323 §5.3: "Endpoints MUST treat a
