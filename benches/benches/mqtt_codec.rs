@@ -24,7 +24,11 @@ use std::sync::Arc;
 
 const TOPIC40: &str = "sensors/building-07/floor-3/room12/temp1";
 const CORR: &[u8] = b"0123456789abcdef";
-const USER: [(&str, &str); 3] = [("device", "thermostat-42"), ("fw", "1.4.2"), ("trace", "c0ffee")];
+const USER: [(&str, &str); 3] = [
+    ("device", "thermostat-42"),
+    ("fw", "1.4.2"),
+    ("trace", "c0ffee"),
+];
 const FILTERS: [(&str, u8); 5] = [
     ("a/b/c", 0),
     ("sensors/+/temp", 1),
@@ -50,7 +54,11 @@ struct Frame {
 impl Frame {
     fn new(name: &'static str, bytes: Vec<u8>) -> Frame {
         let header = 1 + bytes[1..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
-        Frame { name, bytes, header }
+        Frame {
+            name,
+            bytes,
+            header,
+        }
     }
     fn body(&self) -> &[u8] {
         &self.bytes[self.header..]
@@ -127,12 +135,32 @@ fn bench(c: &mut Criterion) {
     });
 
     let frames = [
-        (Frame::new("publish_small_qos1", mc_encode(&mc_small, V4)), mc_small, V4),
+        (
+            Frame::new("publish_small_qos1", mc_encode(&mc_small, V4)),
+            mc_small,
+            V4,
+        ),
         (Frame::new("publish_4k", mc_encode(&mc_4k, V4)), mc_4k, V4),
-        (Frame::new("publish_256k", mc_encode(&mc_256k, V4)), mc_256k, V4),
-        (Frame::new("connect_will_credentials", mc_encode(&mc_connect, V4)), mc_connect, V4),
-        (Frame::new("subscribe_5_filters", mc_encode(&mc_subscribe, V4)), mc_subscribe, V4),
-        (Frame::new("publish_v5_properties", mc_encode(&mc_v5, V5)), mc_v5, V5),
+        (
+            Frame::new("publish_256k", mc_encode(&mc_256k, V4)),
+            mc_256k,
+            V4,
+        ),
+        (
+            Frame::new("connect_will_credentials", mc_encode(&mc_connect, V4)),
+            mc_connect,
+            V4,
+        ),
+        (
+            Frame::new("subscribe_5_filters", mc_encode(&mc_subscribe, V4)),
+            mc_subscribe,
+            V4,
+        ),
+        (
+            Frame::new("publish_v5_properties", mc_encode(&mc_v5, V5)),
+            mc_v5,
+            V5,
+        ),
     ];
 
     for (frame, packet, level) in &frames {
@@ -189,7 +217,11 @@ fn bench(c: &mut Criterion) {
         };
         assert_eq!(mpc_decode(Arc::from(body)), body.len());
         g.bench_function(BenchmarkId::new("mqtt-protocol-core", len), |b| {
-            b.iter_batched(|| Arc::<[u8]>::from(body), mpc_decode, BatchSize::SmallInput)
+            b.iter_batched(
+                || Arc::<[u8]>::from(body),
+                mpc_decode,
+                BatchSize::SmallInput,
+            )
         });
         g.finish();
 
@@ -205,7 +237,11 @@ fn bench(c: &mut Criterion) {
         let mut bm = bytes::BytesMut::with_capacity(bytes.len() * 2);
         match frame.name {
             "publish_v5_properties" => {
-                let mut p = mqttbytes::v5::Publish::new("rpc/request/device-42", mqttbytes::QoS::AtLeastOnce, &v5_payload[..]);
+                let mut p = mqttbytes::v5::Publish::new(
+                    "rpc/request/device-42",
+                    mqttbytes::QoS::AtLeastOnce,
+                    &v5_payload[..],
+                );
                 p.pkid = 1;
                 p.properties = Some(mqttbytes::v5::PublishProperties {
                     payload_format_indicator: None,
@@ -213,7 +249,10 @@ fn bench(c: &mut Criterion) {
                     topic_alias: None,
                     response_topic: Some("rpc/response/client-7".into()),
                     correlation_data: Some(bytes::Bytes::from_static(CORR)),
-                    user_properties: USER.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                    user_properties: USER
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
                     subscription_identifiers: Vec::new(),
                     content_type: Some("application/json".into()),
                 });
@@ -227,7 +266,12 @@ fn bench(c: &mut Criterion) {
             _ => {
                 let mb = mqttbytes_v4_packet(frame.name, packet);
                 mb.write_to(&mut bm);
-                assert_eq!(bm.len(), bytes.len(), "mqttbytes frame size for {}", frame.name);
+                assert_eq!(
+                    bm.len(),
+                    bytes.len(),
+                    "mqttbytes frame size for {}",
+                    frame.name
+                );
                 g.bench_function(BenchmarkId::new("mqttbytes-v4", len), |b| {
                     b.iter(|| {
                         bm.clear();
@@ -243,9 +287,16 @@ fn bench(c: &mut Criterion) {
             }
         }
         let mpc_packet = mpc_packet(frame.name, &small, &p4k, &p256k, v5_payload);
-        assert_eq!(mpc_packet().len(), bytes.len(), "mqtt-protocol-core frame size for {}", frame.name);
+        assert_eq!(
+            mpc_packet().len(),
+            bytes.len(),
+            "mqtt-protocol-core frame size for {}",
+            frame.name
+        );
         let encoder = mpc_packet;
-        g.bench_function(BenchmarkId::new("mqtt-protocol-core", len), |b| b.iter(|| black_box(encoder())));
+        g.bench_function(BenchmarkId::new("mqtt-protocol-core", len), |b| {
+            b.iter(|| black_box(encoder()))
+        });
         g.finish();
     }
 }
@@ -279,14 +330,22 @@ fn mqttbytes_v4_packet(name: &str, packet: &mc::Packet<'_>) -> MqttBytesV4 {
             let mut out = v4::Connect::new(c.client_id);
             out.keep_alive = c.keep_alive;
             let w = c.will.unwrap();
-            out.last_will = Some(v4::LastWill::new(w.topic, w.payload, mqttbytes::QoS::AtLeastOnce, true));
-            out.set_login(c.username.unwrap(), std::str::from_utf8(c.password.unwrap()).unwrap());
+            out.last_will = Some(v4::LastWill::new(
+                w.topic,
+                w.payload,
+                mqttbytes::QoS::AtLeastOnce,
+                true,
+            ));
+            out.set_login(
+                c.username.unwrap(),
+                std::str::from_utf8(c.password.unwrap()).unwrap(),
+            );
             MqttBytesV4::Connect(out)
         }
         _ => {
-            let filters = FILTERS.iter().map(|&(f, q)| {
-                v4::SubscribeFilter::new(f.to_string(), mqttbytes::qos(q).unwrap())
-            });
+            let filters = FILTERS
+                .iter()
+                .map(|&(f, q)| v4::SubscribeFilter::new(f.to_string(), mqttbytes::qos(q).unwrap()));
             let mut s = v4::Subscribe::new_many(filters);
             s.pkid = 7;
             MqttBytesV4::Subscribe(s)
@@ -333,7 +392,12 @@ fn mpc_packet(
                 .unwrap()
                 .keep_alive(60)
                 .clean_session(true)
-                .will_message("clients/bench-client-0001/status", b"offline".to_vec(), Qos::AtLeastOnce, true)
+                .will_message(
+                    "clients/bench-client-0001/status",
+                    b"offline".to_vec(),
+                    Qos::AtLeastOnce,
+                    true,
+                )
                 .unwrap()
                 .user_name("bench-user")
                 .unwrap()
@@ -346,16 +410,25 @@ fn mpc_packet(
         "subscribe_5_filters" => {
             let entries = FILTERS
                 .iter()
-                .map(|&(f, q)| mpc::SubEntry::new(f, mpc::SubOpts::new().set_qos(Qos::try_from(q).unwrap())).unwrap())
+                .map(|&(f, q)| {
+                    mpc::SubEntry::new(f, mpc::SubOpts::new().set_qos(Qos::try_from(q).unwrap()))
+                        .unwrap()
+                })
                 .collect::<Vec<_>>();
-            let p = mpc::v3_1_1::Subscribe::builder().packet_id(7u16).entries(entries).build().unwrap();
+            let p = mpc::v3_1_1::Subscribe::builder()
+                .packet_id(7u16)
+                .entries(entries)
+                .build()
+                .unwrap();
             Box::new(move || p.to_continuous_buffer())
         }
         _ => {
             let props = vec![
                 mpc::Property::MessageExpiryInterval(mpc::MessageExpiryInterval::new(300).unwrap()),
                 mpc::Property::ContentType(mpc::ContentType::new("application/json").unwrap()),
-                mpc::Property::ResponseTopic(mpc::ResponseTopic::new("rpc/response/client-7").unwrap()),
+                mpc::Property::ResponseTopic(
+                    mpc::ResponseTopic::new("rpc/response/client-7").unwrap(),
+                ),
                 mpc::Property::CorrelationData(mpc::CorrelationData::new(CORR.to_vec()).unwrap()),
                 mpc::Property::UserProperty(mpc::UserProperty::new(USER[0].0, USER[0].1).unwrap()),
                 mpc::Property::UserProperty(mpc::UserProperty::new(USER[1].0, USER[1].1).unwrap()),
