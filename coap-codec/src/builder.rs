@@ -404,21 +404,13 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     /// Writes TKL-extension bytes + token; returns bytes written.
     #[inline]
     fn write_token(&self, out: &mut [u8]) -> usize {
-        let t = self.token.len();
-        let ext = tkl_ext_len(t);
-        if t >= 269 {
-            out[..2].copy_from_slice(&((t - 269) as u16).to_be_bytes());
-        } else if t >= 13 {
-            out[0] = (t - 13) as u8;
-        }
-        option::copy_small(&mut out[ext..ext + t], self.token);
-        ext + t
+        write_token(out, self.token)
     }
 
     /// The exact UDP datagram size (RFC 7252 §3).
     pub fn encoded_len(&self) -> Result<usize, BuildError> {
         self.check()?;
-        Ok(4 + tkl_ext_len(self.token.len()) + self.token.len() + self.body_len()?)
+        Ok(4 + option::ext_len(self.token.len()) + self.token.len() + self.body_len()?)
     }
 
     /// Writes the message as a UDP datagram (RFC 7252 §3) into `buf` and
@@ -429,7 +421,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         let out = buf
             .get_mut(..len)
             .ok_or(BuildError::BufferTooSmall { needed: len })?;
-        out[0] = 0x40 | (self.ty as u8) << 4 | tkl_nibble(self.token.len());
+        out[0] = 0x40 | (self.ty as u8) << 4 | option::nibble(self.token.len());
         out[1] = self.code.0;
         out[2..4].copy_from_slice(&self.message_id.to_be_bytes());
         let i = 4 + self.write_token(&mut out[4..]);
@@ -443,7 +435,13 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     pub fn tcp_len(&self) -> Result<usize, BuildError> {
         self.check()?;
         let body = self.body_len()?;
-        Ok(1 + tcp_ext_len(body)? + 1 + tkl_ext_len(self.token.len()) + self.token.len() + body)
+        Ok(
+            1 + tcp_ext_len(body)?
+                + 1
+                + option::ext_len(self.token.len())
+                + self.token.len()
+                + body,
+        )
     }
 
     /// Writes an RFC 8323 §3.2 (TCP/TLS) frame into `buf`; returns its length.
@@ -461,7 +459,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         let out = buf
             .get_mut(..len)
             .ok_or(BuildError::BufferTooSmall { needed: len })?;
-        let tkl = tkl_nibble(self.token.len());
+        let tkl = option::nibble(self.token.len());
         let mut i = 1;
         match body {
             0..=12 => out[0] = (body as u8) << 4 | tkl,
@@ -493,7 +491,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     /// Len nibble is 0 and there is no extended length).
     pub fn ws_len(&self) -> Result<usize, BuildError> {
         self.check()?;
-        Ok(2 + tkl_ext_len(self.token.len()) + self.token.len() + self.body_len()?)
+        Ok(2 + option::ext_len(self.token.len()) + self.token.len() + self.body_len()?)
     }
 
     /// Writes an RFC 8323 §4.2 WebSocket message into `buf`; returns its length.
@@ -502,7 +500,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         let out = buf
             .get_mut(..len)
             .ok_or(BuildError::BufferTooSmall { needed: len })?;
-        out[0] = tkl_nibble(self.token.len());
+        out[0] = option::nibble(self.token.len());
         out[1] = self.code.0;
         let i = 2 + self.write_token(&mut out[2..]);
         let i = i + self.write_body(&mut out[i..]);
@@ -511,26 +509,13 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     }
 }
 
+/// Writes the RFC 8974 TKL extension bytes and the token; returns the bytes
+/// written. `out` must hold them.
 #[inline]
-const fn tkl_nibble(t: usize) -> u8 {
-    if t < 13 {
-        t as u8
-    } else if t < 269 {
-        13
-    } else {
-        14
-    }
-}
-
-#[inline]
-const fn tkl_ext_len(t: usize) -> usize {
-    if t < 13 {
-        0
-    } else if t < 269 {
-        1
-    } else {
-        2
-    }
+pub(crate) fn write_token(out: &mut [u8], token: &[u8]) -> usize {
+    let ext = option::write_ext(out, token.len());
+    option::copy_small(&mut out[ext..ext + token.len()], token);
+    ext + token.len()
 }
 
 #[inline]

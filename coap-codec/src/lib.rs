@@ -10,9 +10,19 @@
 //! - [`MessageBuilder`] writes a message into `&mut [u8]`, options in number
 //!   order whatever order they were added in, after computing the exact size;
 //!   nothing is written on error.
+//! - [`MessageWriter`] writes each option straight into the output buffer —
+//!   the lowest-overhead way to build, for senders that do not need the
+//!   builder's "nothing written on error".
 //! - [`OptionNumber`] carries the registry ([`option::REGISTRY`]); values:
 //!   [`uint`], [`Block`], [`content_format`], [`Code`].
-//! - [`tcp`]: RFC 8323 framing, incremental ([`tcp::Status::Partial`]).
+//! - [`tcp`]: RFC 8323 framing over TCP/TLS and WebSockets, incremental
+//!   ([`tcp::Status::Partial`]), signaling options.
+//! - [`uri`]: URI ↔ Uri-Host/Port/Path/Query (RFC 7252 §6.4/§6.5) into caller
+//!   storage; [`link`]: RFC 6690 link format, reading and writing.
+//!
+//! Features: none by default (no_std, no alloc); `std` adds
+//! `std::error::Error` impls; `arbitrary` adds the `fuzz` module, the
+//! bodies of the cargo-fuzz targets.
 //!
 //! ```
 //! use coap_codec::{Message, MessageBuilder, MessageType, Code, OptionNumber, Block};

@@ -414,8 +414,14 @@ pub(crate) const fn header_len(delta: u16, len: usize) -> usize {
     1 + ext_len(delta as usize) + ext_len(len)
 }
 
+// The 4-bit nibble + 0/1/2-byte extension encoding (values 0–12 in the
+// nibble, 13 → one byte of value − 13, 14 → two bytes of value − 269) is
+// shared by option deltas and lengths (RFC 7252 §3.1) and by extended token
+// lengths (RFC 8974 §2.1).
+
+/// Extension bytes the nibble encoding needs for `v`.
 #[inline]
-const fn ext_len(v: usize) -> usize {
+pub(crate) const fn ext_len(v: usize) -> usize {
     if v < 13 {
         0
     } else if v < 269 {
@@ -425,8 +431,9 @@ const fn ext_len(v: usize) -> usize {
     }
 }
 
+/// The nibble for `v` (the value itself, 13 or 14).
 #[inline]
-const fn nibble(v: usize) -> u8 {
+pub(crate) const fn nibble(v: usize) -> u8 {
     if v < 13 {
         v as u8
     } else if v < 269 {
@@ -453,8 +460,9 @@ pub(crate) fn write_header(out: &mut [u8], delta: u16, len: usize) -> usize {
     i
 }
 
+/// Writes the extension bytes for `v`; returns how many.
 #[inline(always)]
-fn write_ext(out: &mut [u8], v: usize) -> usize {
+pub(crate) fn write_ext(out: &mut [u8], v: usize) -> usize {
     if v >= 269 {
         let x = (v - 269) as u16;
         out[..2].copy_from_slice(&x.to_be_bytes());

@@ -61,24 +61,14 @@ impl<'b> MessageWriter<'b> {
         if code.is_empty() && t > 0 {
             return Err(BuildError::EmptyWithContent);
         }
-        let (nib, ext) = match t {
-            0..=12 => (t as u8, 0),
-            13..=268 => (13, 1),
-            _ => (14, 2),
-        };
-        let len = 4 + ext + t;
+        let len = 4 + option::ext_len(t) + t;
         let out = buf
             .get_mut(..len)
             .ok_or(BuildError::BufferTooSmall { needed: len })?;
-        out[0] = 0x40 | (ty as u8) << 4 | nib;
+        out[0] = 0x40 | (ty as u8) << 4 | option::nibble(t);
         out[1] = code.0;
         out[2..4].copy_from_slice(&message_id.to_be_bytes());
-        if ext == 1 {
-            out[4] = (t - 13) as u8;
-        } else if ext == 2 {
-            out[4..6].copy_from_slice(&((t - 269) as u16).to_be_bytes());
-        }
-        option::copy_small(&mut out[4 + ext..], token);
+        crate::builder::write_token(&mut out[4..], token);
         Ok(MessageWriter {
             buf,
             opts_start: len,
