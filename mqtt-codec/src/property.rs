@@ -514,8 +514,7 @@ pub struct Properties<'a>(Repr<'a>);
 
 #[derive(Clone, Copy, Debug)]
 enum Repr<'a> {
-    /// Validated bytes (after the Property Length), and whether strings were
-    /// checked strictly (so re-reading them takes the same path).
+    /// Validated bytes (after the Property Length).
     Wire(&'a [u8]),
     List(&'a [Property<'a>]),
 }

@@ -311,14 +311,32 @@ pub(crate) fn bin_len(b: &[u8]) -> Result<usize, EncodeError> {
 /// packet's exact length first; writing past its end is a bug in a length
 /// computation, not something input can cause.
 pub(crate) struct Writer<'a> {
-    buf: &'a mut [u8],
+    out: Out<'a>,
     pos: usize,
+}
+
+enum Out<'a> {
+    Slice(&'a mut [u8]),
+    /// A `bytes::BufMut` with room for the whole frame (checked first).
+    #[cfg(feature = "bytes")]
+    Buf(&'a mut dyn bytes::BufMut),
 }
 
 impl<'a> Writer<'a> {
     #[inline]
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
-        Writer { buf, pos: 0 }
+        Writer {
+            out: Out::Slice(buf),
+            pos: 0,
+        }
+    }
+
+    #[cfg(feature = "bytes")]
+    pub(crate) fn new_buf(buf: &'a mut dyn bytes::BufMut) -> Self {
+        Writer {
+            out: Out::Buf(buf),
+            pos: 0,
+        }
     }
 
     #[inline]
@@ -328,8 +346,7 @@ impl<'a> Writer<'a> {
 
     #[inline]
     pub(crate) fn u8(&mut self, b: u8) {
-        self.buf[self.pos] = b;
-        self.pos += 1;
+        self.bytes(&[b]);
     }
 
     #[inline]
@@ -344,12 +361,18 @@ impl<'a> Writer<'a> {
 
     #[inline]
     pub(crate) fn varint(&mut self, v: u32) {
-        self.pos += varint::write(v, &mut self.buf[self.pos..]);
+        let mut tmp = [0u8; 4];
+        let n = varint::write(v, &mut tmp);
+        self.bytes(&tmp[..n]);
     }
 
     #[inline]
     pub(crate) fn bytes(&mut self, b: &[u8]) {
-        self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
+        match &mut self.out {
+            Out::Slice(buf) => buf[self.pos..self.pos + b.len()].copy_from_slice(b),
+            #[cfg(feature = "bytes")]
+            Out::Buf(buf) => buf.put_slice(b),
+        }
         self.pos += b.len();
     }
 

@@ -441,9 +441,17 @@ impl<'a> Packet<'a> {
         }
     }
 
-    /// Writes the frame into a [`bytes::BufMut`], growing it as needed
-    /// (`bytes` feature). Returns the number of bytes written; on error
-    /// nothing is written.
+    /// Writes the frame into a [`bytes::BufMut`] (`bytes` feature) and
+    /// returns its length. Validates first and checks
+    /// [`remaining_mut`](bytes::BufMut::remaining_mut): on error nothing is
+    /// written. Writes straight into the buffer, without a copy.
+    ///
+    /// ```
+    /// use mqtt_codec::{Packet, ProtocolLevel};
+    /// let mut out = bytes::BytesMut::new();
+    /// assert_eq!(Packet::PingResp.encode_to_buf(ProtocolLevel::V4, &mut out), Ok(2));
+    /// assert_eq!(&out[..], [0xD0, 0x00]);
+    /// ```
     #[cfg(feature = "bytes")]
     pub fn encode_to_buf(
         &self,
@@ -455,10 +463,9 @@ impl<'a> Packet<'a> {
         if dst.remaining_mut() < total {
             return Err(EncodeError::BufferTooSmall { needed: total });
         }
-        let mut tmp = alloc::vec![0u8; total];
-        let mut w = Writer::new(&mut tmp);
+        let mut w = Writer::new_buf(dst);
         self.write(level, &plan, &mut w);
-        dst.put_slice(&tmp);
+        debug_assert_eq!(w.pos(), total);
         Ok(total)
     }
 }
