@@ -84,7 +84,7 @@ pub enum Status<T> {
     Complete(T),
     /// More input is needed. Once the fixed header (type byte and Remaining
     /// Length) is complete this is the exact number of bytes missing from the
-    /// frame; before that it is a lower bound (1).
+    /// frame; before that it is a lower bound (2 for empty input, else 1).
     Partial(usize),
 }
 

@@ -132,7 +132,6 @@ reason_codes! {
     WildcardSubscriptionsNotSupported = 0xA2, "Wildcard Subscriptions not supported";
 }
 
-/// Packet types that carry reason codes, for [`ReasonCode::allowed_in`].
 use crate::packet::PacketType;
 
 impl ReasonCode {
