@@ -1,15 +1,10 @@
 //! Byte-literal decode and encode of every packet type at every protocol
 //! level, including the specification's own examples.
 
-use mqtt_codec::*;
+mod common;
 
-fn unhex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-        .collect()
-}
+use common::unhex;
+use mqtt_codec::*;
 
 /// Decodes a whole frame (asserting every byte is used) at `level`.
 fn decode(level: ProtocolLevel, bytes: &[u8]) -> Result<Packet<'_>, DecodeError> {

@@ -3,15 +3,10 @@
 //! each statement to these tests.
 
 use mqtt_codec::topic::{check_filter, check_name, matches};
-use mqtt_codec::*;
+mod common;
 
-fn unhex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-        .collect()
-}
+use common::unhex;
+use mqtt_codec::*;
 
 /// Decodes a frame written as hex; a second token `LL` stands for the
 /// (one-byte) Remaining Length of the bytes that follow.
