@@ -183,3 +183,55 @@ fn rfc8323_4_2_websocket_messages_have_len_zero_and_no_extension() {
     // A nonzero Len nibble is not a WebSocket message.
     assert!(tcp::parse_ws(&[0x10, 0x01, 0x00], &Config::default()).is_err());
 }
+
+#[test]
+fn rfc8323_5_5_and_5_6_release_and_abort_carry_their_options() {
+    let mut buf = [0u8; 64];
+    // Release with Alternative-Address "coap+tcp://h" and Hold-Off 30 s.
+    let n = MessageBuilder::new(MessageType::Confirmable, Code::RELEASE, 0)
+        .str_option(tcp::ALTERNATIVE_ADDRESS, "coap+tcp://h")
+        .uint_option(tcp::HOLD_OFF, 30)
+        .build_tcp(&mut buf)
+        .unwrap();
+    // Len 15 (0x2c + 12 bytes, 0x21 + 1 byte) → nibble 13 + ext 2; code 0xe4.
+    assert_eq!(&buf[..3], &[0xd0, 0x02, 0xe4]);
+    let Status::Complete((f, used)) = tcp::parse(&buf[..n], &big()).unwrap() else {
+        panic!()
+    };
+    assert_eq!(used, n);
+    let opts: Vec<_> = f
+        .options()
+        .map(|o| (f.option_name(o.number), o.value.len()))
+        .collect();
+    assert_eq!(
+        opts,
+        [(Some("Alternative-Address"), 12), (Some("Hold-Off"), 1)]
+    );
+    // Abort naming the bad CSM option 2, with a diagnostic payload.
+    let n = MessageBuilder::new(MessageType::Confirmable, Code::ABORT, 0)
+        .uint_option(tcp::BAD_CSM_OPTION, 2)
+        .payload(b"bad")
+        .build_tcp(&mut buf)
+        .unwrap();
+    assert_eq!(&buf[..n], &[0x60, 0xe5, 0x21, 0x02, 0xff, b'b', b'a', b'd']);
+    let Status::Complete((f, _)) = tcp::parse(&buf[..n], &big()).unwrap() else {
+        panic!()
+    };
+    assert_eq!(f.uint_option(tcp::BAD_CSM_OPTION), Ok(Some(2)));
+    assert_eq!(f.payload(), b"bad");
+}
+
+#[test]
+fn rfc8974_extended_tokens_over_tcp_need_the_explicit_maximum() {
+    // Len 0, TKL 13 (ext 0x02 → 15-byte token), code GET.
+    let mut f = vec![0x0d, 0x01, 0x02];
+    f.extend([0x77u8; 15]);
+    assert_eq!(tcp::parse(&f, &big()), Err(ErrorKind::ReservedTokenLength));
+    let cfg = big().extended_tokens(16);
+    let Status::Complete((fr, used)) = tcp::parse(&f, &cfg).unwrap() else {
+        panic!()
+    };
+    assert_eq!((fr.token().len(), used), (15, f.len()));
+    // Before the TKL extension byte arrives the parser asks for it.
+    assert_eq!(tcp::parse(&f[..2], &cfg), Ok(Status::Partial(1)));
+}
