@@ -509,6 +509,95 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     }
 }
 
+#[cfg(feature = "bytes")]
+impl<const N: usize> MessageBuilder<'_, N> {
+    fn put_token(&self, dst: &mut impl bytes::BufMut) {
+        let mut ext = [0u8; 2];
+        let n = option::write_ext(&mut ext, self.token.len());
+        dst.put_slice(&ext[..n]);
+        dst.put_slice(self.token);
+    }
+
+    fn put_body(&self, dst: &mut impl bytes::BufMut) {
+        let mut prev = 0u16;
+        for e in self.options() {
+            let vlen = e.value.len();
+            let mut hdr = [0u8; 5];
+            let h = option::write_header(&mut hdr, e.number.0 - prev, vlen);
+            dst.put_slice(&hdr[..h]);
+            match e.value {
+                OptionValue::Bytes(b) => dst.put_slice(b),
+                OptionValue::Uint(v) => dst.put_slice(&v.to_be_bytes()[4 - vlen..]),
+            }
+            prev = e.number.0;
+        }
+        if !self.payload.is_empty() {
+            dst.put_u8(0xff);
+            dst.put_slice(self.payload);
+        }
+    }
+
+    /// Writes the UDP datagram into a [`bytes::BufMut`] (`bytes` feature) and
+    /// returns its length. Checks
+    /// [`remaining_mut`](bytes::BufMut::remaining_mut) first: on error
+    /// nothing is written.
+    ///
+    /// ```
+    /// let mut out = bytes::BytesMut::new();
+    /// assert_eq!(coap_codec::MessageBuilder::reset(0x1234).build_to_buf(&mut out), Ok(4));
+    /// assert_eq!(&out[..], [0x70, 0x00, 0x12, 0x34]);
+    /// ```
+    pub fn build_to_buf(&self, dst: &mut impl bytes::BufMut) -> Result<usize, BuildError> {
+        let len = self.encoded_len()?;
+        if dst.remaining_mut() < len {
+            return Err(BuildError::BufferTooSmall { needed: len });
+        }
+        dst.put_u8(0x40 | (self.ty as u8) << 4 | option::nibble(self.token.len()));
+        dst.put_u8(self.code.0);
+        dst.put_u16(self.message_id);
+        self.put_token(dst);
+        self.put_body(dst);
+        Ok(len)
+    }
+
+    /// Writes an RFC 8323 §3.2 (TCP/TLS) frame into a [`bytes::BufMut`]
+    /// (`bytes` feature); nothing is written on error.
+    ///
+    /// ```
+    /// use coap_codec::{MessageBuilder, MessageType, Code};
+    /// let mut out = bytes::BytesMut::new();
+    /// let n = MessageBuilder::new(MessageType::Confirmable, Code::PING, 0).build_tcp_to_buf(&mut out).unwrap();
+    /// assert_eq!(&out[..n], [0x00, 0xe2]);
+    /// ```
+    pub fn build_tcp_to_buf(&self, dst: &mut impl bytes::BufMut) -> Result<usize, BuildError> {
+        let len = self.tcp_len()?;
+        if dst.remaining_mut() < len {
+            return Err(BuildError::BufferTooSmall { needed: len });
+        }
+        let body = self.body_len()?;
+        let tkl = option::nibble(self.token.len());
+        match body {
+            0..=12 => dst.put_u8((body as u8) << 4 | tkl),
+            13..=268 => {
+                dst.put_u8(13 << 4 | tkl);
+                dst.put_u8((body - 13) as u8);
+            }
+            269..=65804 => {
+                dst.put_u8(14 << 4 | tkl);
+                dst.put_u16((body - 269) as u16);
+            }
+            _ => {
+                dst.put_u8(15 << 4 | tkl);
+                dst.put_u32((body - 65805) as u32);
+            }
+        }
+        dst.put_u8(self.code.0);
+        self.put_token(dst);
+        self.put_body(dst);
+        Ok(len)
+    }
+}
+
 /// Writes the RFC 8974 TKL extension bytes and the token; returns the bytes
 /// written. `out` must hold them.
 #[inline]

@@ -215,3 +215,27 @@ proptest! {
         let _ = coap_codec::uri::decode(&s, &mut out);
     }
 }
+
+#[cfg(feature = "bytes")]
+proptest! {
+    #[test]
+    fn bufmut_output_equals_slice_output(m in msg()) {
+        let b = builder(&m);
+        let mut slice = vec![0u8; b.encoded_len().unwrap()];
+        b.build(&mut slice).unwrap();
+        let mut out = bytes::BytesMut::new();
+        prop_assert_eq!(b.build_to_buf(&mut out), Ok(slice.len()));
+        prop_assert_eq!(&out[..], &slice[..]);
+        let mut tslice = vec![0u8; b.tcp_len().unwrap()];
+        b.build_tcp(&mut tslice).unwrap();
+        let mut tout = bytes::BytesMut::new();
+        prop_assert_eq!(b.build_tcp_to_buf(&mut tout), Ok(tslice.len()));
+        prop_assert_eq!(&tout[..], &tslice[..]);
+        // A limited BufMut that is one byte short gets nothing.
+        let mut small = [0u8; 3];
+        let mut lim = &mut small[..];
+        let short = matches!(b.build_to_buf(&mut lim), Err(BuildError::BufferTooSmall { .. }));
+        prop_assert!(short, "a 3-byte BufMut is too small");
+        prop_assert_eq!(small, [0u8; 3]);
+    }
+}
