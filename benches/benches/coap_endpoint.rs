@@ -5,13 +5,15 @@
 //!   retransmission timer set and cancelled, events).
 //! - `coap_endpoint/blockwise_64k_get` and `…_put`: a 64 KiB body fetched
 //!   with Block2 / sent with Block1, 1024-byte blocks (64 exchanges).
+//! - `coap_endpoint/reliable_exchange`: the same GET and 2.05 over an RFC
+//!   8323 connection (`Transport::Reliable`: frames, no ACK, no timer).
 //!
 //! No peer crate offers a comparable sans-IO CoAP endpoint (coap-lite has
 //! messages and a block handler but no reliability layer), so this bench has
 //! no peer column.
 use coap_codec::{Code, OptionEntry, OptionNumber, OptionValue};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use qos_engine::coap::{Config, Endpoint, Event, Request, Response};
+use qos_engine::coap::{Config, Endpoint, Event, Request, Response, Transport};
 use qos_engine::Instant;
 use std::hint::black_box;
 
@@ -31,31 +33,46 @@ const PATH: [OptionEntry<'static>; 2] = [
 struct Pair {
     c: Box<Ep>,
     s: Box<Ep>,
-    buf: [u8; 1152],
-    rx: [u8; 1152],
+    buf: [u8; 1154],
+    rx: [u8; 1154],
     now: Instant,
+    reliable: bool,
 }
 
 impl Pair {
     fn new() -> Self {
-        Pair {
-            c: Box::new(Ep::new(
-                Config {
-                    seed: 1,
-                    ..Config::default()
-                },
-                Instant::ZERO,
-            )),
-            s: Box::new(Ep::new(
-                Config {
-                    seed: 2,
-                    ..Config::default()
-                },
-                Instant::ZERO,
-            )),
-            buf: [0; 1152],
-            rx: [0; 1152],
+        Self::with(Transport::Udp)
+    }
+
+    fn with(transport: Transport) -> Self {
+        let cfg = |seed| Config {
+            seed,
+            transport,
+            ..Config::default()
+        };
+        let mut p = Pair {
+            c: Box::new(Ep::new(cfg(1), Instant::ZERO)),
+            s: Box::new(Ep::new(cfg(2), Instant::ZERO)),
+            buf: [0; 1154],
+            rx: [0; 1154],
             now: Instant::ZERO,
+            reliable: transport == Transport::Reliable,
+        };
+        if p.reliable {
+            // RFC 8323 §5.3: the CSM exchange opens the connection.
+            p.c.open(p.now, 2).unwrap();
+            p.s.open(p.now, 1).unwrap();
+            p.pump(b"");
+        }
+        p
+    }
+
+    fn input(ep: &mut Ep, reliable: bool, now: Instant, from: u8, bytes: &[u8]) {
+        if reliable {
+            // Each transmit is one whole frame: consumed in one call.
+            assert_eq!(ep.handle_stream(now, from, bytes), bytes.len());
+        } else {
+            ep.handle_datagram(now, from, bytes);
         }
     }
 
@@ -68,7 +85,7 @@ impl Pair {
             while let Some(t) = self.c.poll_transmit(self.now, &mut self.buf) {
                 moved = true;
                 self.rx[..t.len].copy_from_slice(&self.buf[..t.len]);
-                self.s.handle_datagram(self.now, 1, &self.rx[..t.len]);
+                Self::input(&mut self.s, self.reliable, self.now, 1, &self.rx[..t.len]);
                 while let Some(ev) = self.s.poll_event() {
                     if let Event::Request {
                         id, method, block1, ..
@@ -89,7 +106,7 @@ impl Pair {
             while let Some(t) = self.s.poll_transmit(self.now, &mut self.buf) {
                 moved = true;
                 self.rx[..t.len].copy_from_slice(&self.buf[..t.len]);
-                self.c.handle_datagram(self.now, 2, &self.rx[..t.len]);
+                Self::input(&mut self.c, self.reliable, self.now, 2, &self.rx[..t.len]);
                 while let Some(ev) = self.c.poll_event() {
                     match ev {
                         Event::Response { .. } => responses += 1,
@@ -112,6 +129,13 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("con_exchange", |b| {
         let mut p = Pair::new();
+        b.iter(|| {
+            p.c.request(p.now, 2, &Request::get(&PATH)).unwrap();
+            black_box(p.pump(b"21.5 C"));
+        })
+    });
+    g.bench_function("reliable_exchange", |b| {
+        let mut p = Pair::with(Transport::Reliable);
         b.iter(|| {
             p.c.request(p.now, 2, &Request::get(&PATH)).unwrap();
             black_box(p.pump(b"21.5 C"));
