@@ -467,3 +467,85 @@ fn rfc8323_3_2_frames_split_anywhere_in_the_stream_reassemble() {
         );
     }
 }
+
+/// RFC 8323 §4: over WebSockets each CoAP message is one WebSocket binary
+/// message whose Len nibble is 0 (§4.2); the same CSM, request/response and
+/// Ping/Pong; a message with a non-zero Len aborts.
+#[test]
+fn rfc8323_4_2_websocket_messages_have_no_length_and_carry_the_same_exchange() {
+    let ws = |seed| {
+        Ep::new(
+            Config {
+                seed,
+                transport: Transport::WebSocket,
+                ..Config::default()
+            },
+            Instant::ZERO,
+        )
+    };
+    let (mut c, mut s) = (ws(1), ws(2));
+    let t = Instant::ZERO;
+    c.open(t, SERVER).unwrap();
+    s.open(t, CLIENT).unwrap();
+    let opts = path();
+    let h = c.request(t, SERVER, &Request::get(&opts)).unwrap();
+    c.ping(t).unwrap();
+    let mut buf = [0u8; 1154];
+    let mut wire: Vec<(u8, Vec<u8>)> = Vec::new(); // (to, one WebSocket message)
+    let mut c_events = Vec::new();
+    for _ in 0..20 {
+        while let Some(m) = c.poll_transmit(t, &mut buf) {
+            wire.push((SERVER, buf[..m.len].to_vec()));
+        }
+        while let Some(m) = s.poll_transmit(t, &mut buf) {
+            wire.push((CLIENT, buf[..m.len].to_vec()));
+        }
+        for (to, msg) in std::mem::take(&mut wire) {
+            assert_eq!(msg[0] >> 4, 0, "Len nibble 0 over WebSockets");
+            let cfg = coap_codec::Config::default();
+            let code = tcp::parse_ws(&msg, &cfg).unwrap().code();
+            if to == SERVER {
+                assert_eq!(s.handle_stream(t, CLIENT, &msg), msg.len(), "{code}");
+                while let Some(ev) = s.poll_event() {
+                    if let Event::Request { id, .. } = ev {
+                        s.respond(t, id, &Response::new(Code::CONTENT, b"ws"))
+                            .unwrap();
+                    }
+                }
+            } else {
+                assert_eq!(c.handle_stream(t, SERVER, &msg), msg.len(), "{code}");
+                while let Some(ev) = c.poll_event() {
+                    let body = c.message().map(|m| m.payload().to_vec());
+                    c_events.push((ev, body));
+                }
+            }
+        }
+    }
+    assert!(c_events.iter().any(|(e, _)| matches!(
+        e,
+        Event::Connection {
+            signal: ConnectionEvent::Csm { .. },
+            ..
+        }
+    )));
+    assert!(c_events.iter().any(|(e, _)| matches!(
+        e,
+        Event::Connection {
+            signal: ConnectionEvent::Pong,
+            ..
+        }
+    )));
+    assert!(c_events.iter().any(|(e, b)| matches!(
+        e,
+        Event::Response { handle, code: Code::CONTENT, last: true, .. } if *handle == h
+    ) && b.as_deref() == Some(&b"ws"[..])));
+    // A TCP-style frame (Len 2) is not a WebSocket message: abort.
+    assert_eq!(s.handle_stream(t, CLIENT, &[0x20, 0x01, 0xb1, b'a']), 4);
+    let n = s.poll_transmit(t, &mut buf).unwrap().len;
+    assert_eq!(
+        tcp::parse_ws(&buf[..n], &coap_codec::Config::default())
+            .unwrap()
+            .code(),
+        Code::ABORT
+    );
+}

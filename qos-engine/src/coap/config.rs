@@ -184,6 +184,19 @@ pub enum Transport {
     /// endpoint stands for one connection: inputs through
     /// `Endpoint::handle_stream`, frames out of `Endpoint::poll_transmit`.
     Reliable,
+    /// RFC 8323 CoAP over WebSockets (§4): as [`Transport::Reliable`], but
+    /// each CoAP message is one whole WebSocket binary message (no Len
+    /// field): `Endpoint::handle_stream` takes one message per call and
+    /// `Endpoint::poll_transmit` gives one per call; the WebSocket framing
+    /// itself is the driver's.
+    WebSocket,
+}
+
+impl Transport {
+    /// RFC 8323: a reliable, ordered connection (TCP/TLS or WebSockets).
+    pub const fn is_reliable(self) -> bool {
+        matches!(self, Transport::Reliable | Transport::WebSocket)
+    }
 }
 
 impl Default for Config {

@@ -554,7 +554,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// get a Reset or silence (§4.2, §4.3), unrecognized critical options a
     /// 4.02 (§5.4.1). Never panics, whatever the bytes.
     pub fn handle_datagram(&mut self, now: Instant, peer: P, bytes: &[u8]) {
-        if self.config.transport == Transport::Reliable {
+        if self.config.transport.is_reliable() {
             // A reliable connection takes bytes through `handle_stream`.
             self.stats.rejected += 1;
             return;
@@ -756,9 +756,10 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// bytes; a message that does not fit is dropped, as if lost).
     ///
     /// With [`Transport::Reliable`] this is the next RFC 8323 frame (give
-    /// `M + 2` bytes): the CSM first, then signaling, then messages.
+    /// `M + 2` bytes): the CSM first, then signaling, then messages; with
+    /// [`Transport::WebSocket`] the next WebSocket message's payload.
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit<P>> {
-        if self.config.transport == Transport::Reliable {
+        if self.config.transport.is_reliable() {
             return self.poll_frame(now, buf);
         }
         self.poll_message(now, buf)
@@ -1363,7 +1364,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         if !req.method.is_request() {
             return Err(Error::InvalidCode);
         }
-        let reliable = self.config.transport == Transport::Reliable;
+        let reliable = self.config.transport.is_reliable();
         if reliable {
             if self.conn.state != ConnState::Open || self.conn.peer.is_some_and(|p| p != peer) {
                 return Err(Error::NotConnected);
@@ -1532,7 +1533,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// §4.7: "An endpoint SHOULD NOT have more than NSTART outstanding
     /// interactions with a given peer"), oldest first.
     fn promote(&mut self, now: Instant) {
-        if self.config.transport == Transport::Reliable && self.conn.peer.is_none() {
+        if self.config.transport.is_reliable() && self.conn.peer.is_none() {
             // Nothing goes out before the connection is opened.
             return;
         }
@@ -2581,7 +2582,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// ```
     pub fn open(&mut self, now: Instant, peer: P) -> Result<(), Error> {
         let _ = self.clock.observe(now);
-        if self.config.transport != Transport::Reliable
+        if !self.config.transport.is_reliable()
             || self.conn.state != ConnState::Open
             || self.conn.peer.is_some_and(|p| p != peer)
         {
@@ -2593,6 +2594,10 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         Ok(())
     }
 
+    /// With [`Transport::WebSocket`], `bytes` is one whole WebSocket binary
+    /// message (RFC 8323 §4.2): the return is `bytes.len()` once taken, 0
+    /// when events must be drained first.
+    ///
     /// Feeds bytes received on the RFC 8323 connection from `peer`; returns
     /// how many were consumed (whole frames). Keep the rest and call again
     /// with more bytes appended — and, as after every input, drain events
@@ -2609,7 +2614,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// exchanges fail, [`ConnectionEvent::Aborted`] is reported, and every
     /// byte is consumed from then on.
     pub fn handle_stream(&mut self, now: Instant, peer: P, bytes: &[u8]) -> usize {
-        if self.config.transport != Transport::Reliable {
+        if !self.config.transport.is_reliable() {
             return 0;
         }
         let now = self.clock.observe(now);
@@ -2618,6 +2623,23 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         }
         let limit = u32::try_from(M.saturating_sub(4)).unwrap_or(u32::MAX);
         let cfg = coap_codec::Config::default().max_frame_len(limit);
+        if self.config.transport == Transport::WebSocket {
+            if self.conn.state == ConnState::Aborted {
+                return bytes.len();
+            }
+            if self.rx_unpolled > 0 || self.events.len() + 3 > EVENTS {
+                return 0;
+            }
+            match tcp::parse_ws(bytes, &cfg) {
+                Ok(frame) => self.on_frame(now, peer, &frame),
+                Err(kind) => {
+                    self.reject(peer, Rejection::Malformed(kind));
+                    self.abort_connection(false);
+                }
+            }
+            self.promote(now);
+            return bytes.len();
+        }
         let mut used = 0;
         while used < bytes.len() {
             if self.conn.state == ConnState::Aborted {
@@ -2663,7 +2685,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     /// Sends a 7.05 Abort (RFC 8323 §5.6) and ends the connection at once.
     pub fn abort(&mut self, now: Instant) -> Result<(), Error> {
         let _ = self.clock.observe(now);
-        if self.config.transport != Transport::Reliable || self.conn.state == ConnState::Aborted {
+        if !self.config.transport.is_reliable() || self.conn.state == ConnState::Aborted {
             return Err(Error::NotConnected);
         }
         self.abort_connection(false);
@@ -2671,7 +2693,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
     }
 
     fn signal(&mut self, code: Code) -> Result<(), Error> {
-        if self.config.transport != Transport::Reliable
+        if !self.config.transport.is_reliable()
             || self.conn.state != ConnState::Open
             || self.conn.peer.is_none()
         {
@@ -2813,6 +2835,15 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         }
     }
 
+    /// RFC 8323 §3.2 (TCP/TLS) or §4.2 (WebSockets) framing.
+    fn frame(&self, b: &Builder<'_>, buf: &mut [u8]) -> Result<usize, coap_codec::BuildError> {
+        if self.config.transport == Transport::WebSocket {
+            b.build_ws(buf)
+        } else {
+            b.build_tcp(buf)
+        }
+    }
+
     fn poll_frame(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit<P>> {
         let peer = self.conn.peer?;
         if self.conn.abort_sent {
@@ -2823,7 +2854,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             let mut b = Builder::with_capacity(MessageType::Confirmable, Code::CSM, 0);
             b.uint_option(tcp::MAX_MESSAGE_SIZE, self.own_max_message_size());
             b.option(tcp::BLOCK_WISE_TRANSFER, &[]);
-            if let Ok(len) = b.build_tcp(buf) {
+            if let Ok(len) = self.frame(&b, buf) {
                 self.stats.transmitted += 1;
                 return Some(Transmit { peer, len });
             }
@@ -2834,7 +2865,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             }
             let mut b = Builder::with_capacity(MessageType::Confirmable, code, 0);
             b.token(token.as_bytes());
-            if let Ok(len) = b.build_tcp(buf) {
+            if let Ok(len) = self.frame(&b, buf) {
                 self.stats.transmitted += 1;
                 return Some(Transmit { peer, len });
             }
@@ -2858,7 +2889,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 b.option(o.number, o.value);
             }
             b.payload(m.payload());
-            if let Ok(len) = b.build_tcp(buf) {
+            if let Ok(len) = self.frame(&b, buf) {
                 return Some(Transmit { peer: t.peer, len });
             }
         }

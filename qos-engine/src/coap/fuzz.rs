@@ -81,7 +81,7 @@ pub fn run(ops: &[Op]) {
 /// datagrams are stream bytes for [`Endpoint::handle_stream`] (the part it
 /// does not consume is kept and prepended to the next), and every peer is 0.
 pub fn run_with(ops: &[Op], transport: Transport) {
-    let reliable = transport == Transport::Reliable;
+    let reliable = transport.is_reliable();
     let cfg = Config {
         transport,
         ..Config::default()
@@ -226,10 +226,10 @@ pub fn run_bytes(data: &[u8]) {
     let Some((&first, rest)) = data.split_first() else {
         return;
     };
-    let transport = if first & 1 == 1 {
-        Transport::Reliable
-    } else {
-        Transport::Udp
+    let transport = match first % 3 {
+        0 => Transport::Udp,
+        1 => Transport::Reliable,
+        _ => Transport::WebSocket,
     };
     let mut u = arbitrary::Unstructured::new(rest);
     if let Ok(ops) = std::vec::Vec::<Op>::arbitrary(&mut u) {
