@@ -49,6 +49,9 @@ pub enum ErrorKind {
     /// RFC 8323 §3.2/§5.3.1: the frame is larger than the configured maximum
     /// message size (decided from the frame header alone).
     FrameTooLarge,
+    /// RFC 8323 §4.2: a CoAP-over-WebSockets message whose Len nibble is not
+    /// 0 ("the Length (Len) field MUST be set to zero").
+    WebSocketLength,
 }
 
 impl ErrorKind {
@@ -71,6 +74,7 @@ impl ErrorKind {
             | ErrorKind::TruncatedOption
             | ErrorKind::OptionNumberTooLarge => "RFC 7252 §3.1",
             ErrorKind::FrameTooLarge => "RFC 8323 §5.3.1",
+            ErrorKind::WebSocketLength => "RFC 8323 §4.2",
         }
     }
 
@@ -94,6 +98,7 @@ impl ErrorKind {
             ErrorKind::OptionNumberTooLarge => "option_number_too_large",
             ErrorKind::EmptyPayload => "empty_payload",
             ErrorKind::FrameTooLarge => "frame_too_large",
+            ErrorKind::WebSocketLength => "websocket_length",
         }
     }
 
@@ -117,6 +122,7 @@ impl ErrorKind {
             ErrorKind::OptionNumberTooLarge => "option number above 65535",
             ErrorKind::EmptyPayload => "payload marker followed by no payload",
             ErrorKind::FrameTooLarge => "frame larger than the maximum message size",
+            ErrorKind::WebSocketLength => "WebSocket message with a nonzero Len field",
         }
     }
 }

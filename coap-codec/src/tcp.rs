@@ -159,7 +159,7 @@ pub fn parse_ws<'a>(msg: &'a [u8], cfg: &Config) -> Result<Frame<'a>, ErrorKind>
     };
     // RFC 8323 §4.2: "the Length (Len) field MUST be set to zero".
     if b0 >> 4 != 0 {
-        return Err(ErrorKind::TooShort);
+        return Err(ErrorKind::WebSocketLength);
     }
     let (tlen, ext) = token_len(b0 & 0x0f, rest, cfg)?;
     let rest = rest.get(ext..).ok_or(ErrorKind::TruncatedToken)?;

@@ -181,7 +181,14 @@ fn rfc8323_4_2_websocket_messages_have_len_zero_and_no_extension() {
         (Code::POST, &[1, 2][..], 300)
     );
     // A nonzero Len nibble is not a WebSocket message.
-    assert!(tcp::parse_ws(&[0x10, 0x01, 0x00], &Config::default()).is_err());
+    assert_eq!(
+        tcp::parse_ws(&[0x10, 0x01, 0x00], &Config::default()),
+        Err(ErrorKind::WebSocketLength)
+    );
+    assert_eq!(
+        tcp::parse_ws(&[0x00], &Config::default()),
+        Err(ErrorKind::TooShort)
+    );
 }
 
 #[test]
