@@ -145,6 +145,34 @@ const fn has_byte(w: u64, b: u8) -> bool {
     has_zero(w ^ (LO * b as u64))
 }
 
+/// Up to eight bytes as a little-endian word (byte `k` of the word is
+/// `b[k]`), padded with `'a'`, which no scan flags. Two overlapping loads
+/// instead of a byte loop or a copy through the stack (a variable-length
+/// `memcpy` into a word then read back stalls store forwarding).
+#[inline(always)]
+fn load_padded(b: &[u8]) -> u64 {
+    let n = b.len();
+    debug_assert!(n <= 8);
+    let w = if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+        u64::from(lo) | u64::from(hi) << (8 * (n - 4))
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes([b[0], b[1]]);
+        let hi = u16::from_le_bytes([b[n - 2], b[n - 1]]);
+        u64::from(lo) | u64::from(hi) << (8 * (n - 2))
+    } else if n == 1 {
+        u64::from(b[0])
+    } else {
+        0
+    };
+    if n >= 8 {
+        w
+    } else {
+        w | (LO * u64::from(b'a')) << (8 * n)
+    }
+}
+
 /// Whether `bytes` holds a `+` or `#`, eight bytes at a time.
 #[inline]
 pub(crate) fn contains_wildcard(bytes: &[u8]) -> bool {
@@ -172,12 +200,10 @@ pub(crate) fn for_each_wildcard<E>(
     let mut i = 0;
     while i < n {
         let end = (i + 8).min(n);
-        let mut a = [b'a'; 8];
-        a[..end - i].copy_from_slice(&bytes[i..end]);
         // '+' and '#' both become 0x2B with bit 3 set (see `plain_ascii`);
         // then bit 7 is set exactly in the bytes that became zero (no carry
         // leaves a byte: 0x7F + 0x7F < 0x100).
-        let x = (u64::from_le_bytes(a) | (LO * 0x08)) ^ (LO * 0x2B);
+        let x = (load_padded(&bytes[i..end]) | (LO * 0x08)) ^ (LO * 0x2B);
         let mut z = !(((x & SEVEN).wrapping_add(SEVEN)) | x | SEVEN);
         while z != 0 {
             f(i + (z.trailing_zeros() / 8) as usize)?;
@@ -215,12 +241,7 @@ fn plain_ascii(bytes: &[u8], controls: bool, wildcards: bool) -> bool {
     }
     let n = bytes.len();
     if n < 8 {
-        // Pad with 'a', which nothing flags.
-        let mut w = LO * u64::from(b'a');
-        for (i, &b) in bytes.iter().enumerate() {
-            w = (w & !(0xFF << (8 * i))) | (u64::from(b) << (8 * i));
-        }
-        return flags(w, controls, wildcards) == 0;
+        return flags(load_padded(bytes), controls, wildcards) == 0;
     }
     let word = |i: usize| {
         let mut a = [0u8; 8];
@@ -486,6 +507,16 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn padded_load_puts_each_byte_in_place_and_pads_with_a() {
+        let src = [0x01, 0x82, 0x23, 0xF4, 0x2B, 0x06, 0x7F, 0x00];
+        for n in 0..=8 {
+            let mut want = [b'a'; 8];
+            want[..n].copy_from_slice(&src[..n]);
+            assert_eq!(load_padded(&src[..n]), u64::from_le_bytes(want), "{n}");
         }
     }
 
