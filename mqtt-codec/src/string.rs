@@ -381,10 +381,19 @@ impl<'a> Writer<'a> {
     }
 
     #[inline]
-    pub(crate) fn varint(&mut self, v: u32) {
-        let mut tmp = [0u8; 4];
-        let n = varint::write(v, &mut tmp);
-        self.bytes(&tmp[..n]);
+    pub(crate) fn varint(&mut self, mut v: u32) {
+        // Byte by byte straight into the output (a copy through a stack
+        // array costs a variable-length memcpy per packet). Same bytes as
+        // `varint::write`.
+        loop {
+            let b = (v & 0x7F) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.u8(b);
+                return;
+            }
+            self.u8(b | 0x80);
+        }
     }
 
     #[inline]
@@ -507,6 +516,29 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn writer_varint_writes_the_same_bytes_as_the_section_1_5_5_encoder() {
+        for v in [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            268_435_455,
+        ] {
+            let mut want = [0u8; 4];
+            let n = varint::write(v, &mut want);
+            let mut got = [0u8; 4];
+            let mut w = Writer::new(&mut got);
+            w.varint(v);
+            assert_eq!(w.pos(), n, "{v}");
+            assert_eq!(got, want, "{v}");
         }
     }
 

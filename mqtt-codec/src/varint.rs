@@ -60,7 +60,9 @@ pub(crate) const fn len(value: u32) -> usize {
 
 /// Writes `value` (at most [`MAX_VARINT`]) at the start of `out`, which must
 /// hold at least [`len`]`(value)` bytes; returns the bytes written.
-#[inline]
+/// (The encoder writes through `Writer::varint`, which tests check
+/// against this.)
+#[cfg(test)]
 pub(crate) fn write(mut value: u32, out: &mut [u8]) -> usize {
     let mut i = 0;
     loop {

@@ -4,7 +4,7 @@ use super::{props_field_len, DecodeOptions, Plan};
 use crate::error::{DecodeError, EncodeError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
-use crate::{topic, ProtocolLevel, QoS};
+use crate::{ProtocolLevel, QoS};
 
 /// The Will Message of a CONNECT (§3.1.2.5, §3.1.3.2–4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,8 +207,13 @@ impl<'a> Connect<'a> {
         remaining += string::str_len(self.client_id)?;
         let mut will_props = 0;
         if let Some(will) = &self.will {
-            string::check_str(will.topic, true)?;
-            topic::check_name(will.topic)?;
+            // The strict string rules and no wildcards in one pass, then
+            // not empty: the same checks, in the same order, as
+            // `check_str` + `topic::check_name`.
+            string::check_topic_name_str(will.topic, true)?;
+            if will.topic.is_empty() {
+                return Err(DecodeError::TopicEmpty.into());
+            }
             if v5 {
                 will_props = will.properties.check_for_encode(Context::Will)?;
                 remaining += props_field_len(will_props);
