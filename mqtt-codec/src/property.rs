@@ -625,7 +625,11 @@ impl<'a> Properties<'a> {
                 for p in list {
                     seen.add(p.id(), ctx)?;
                     p.check_value()?;
-                    for s in p.strings().into_iter().flatten() {
+                    let [a, b] = p.strings();
+                    if let Some(s) = a {
+                        string::check_str(s, true)?;
+                    }
+                    if let Some(s) = b {
                         string::check_str(s, true)?;
                     }
                     len += p.wire_len()?;
