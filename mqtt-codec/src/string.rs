@@ -203,7 +203,14 @@ pub(crate) fn for_each_wildcard<E>(
         // '+' and '#' both become 0x2B with bit 3 set (see `plain_ascii`);
         // then bit 7 is set exactly in the bytes that became zero (no carry
         // leaves a byte: 0x7F + 0x7F < 0x100).
-        let x = (load_padded(&bytes[i..end]) | (LO * 0x08)) ^ (LO * 0x2B);
+        let w = if end - i == 8 {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&bytes[i..end]);
+            u64::from_le_bytes(a)
+        } else {
+            load_padded(&bytes[i..end])
+        };
+        let x = (w | (LO * 0x08)) ^ (LO * 0x2B);
         let mut z = !(((x & SEVEN).wrapping_add(SEVEN)) | x | SEVEN);
         while z != 0 {
             f(i + (z.trailing_zeros() / 8) as usize)?;
