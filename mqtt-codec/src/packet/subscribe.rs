@@ -100,6 +100,7 @@ pub struct Subscription<'a> {
 impl<'a> Subscription<'a> {
     /// Checks one subscription at `level` (filter syntax, shared-subscription
     /// rules, options valid at the level).
+    #[inline]
     pub(crate) fn check(&self, level: ProtocolLevel) -> Result<(), DecodeError> {
         if level == ProtocolLevel::V5 {
             topic::check_filter(self.filter)?;
