@@ -21,9 +21,10 @@ use std::num::NonZeroU16;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// The CLI's session: 64 messages in flight, 256 KiB to keep them until
+/// The CLI's session: 1024 messages in flight each way (a Receive Maximum
+/// with room for a fast broker), 256 KiB to keep outgoing ones until
 /// acknowledged, and a 256 KiB receive buffer (our Maximum Packet Size).
-pub type CliSession = Session<64, { 256 * 1024 }, { 256 * 1024 }>;
+pub type CliSession = Session<1024, { 256 * 1024 }, { 256 * 1024 }>;
 
 /// The largest payload `mqtt pub --size` accepts: what fits the store with
 /// room for the topic and header.
@@ -128,7 +129,11 @@ fn run(common: &MqttCommon, app: &mut dyn App) -> ExitCode {
     // 3.1.1 needs Clean Session 0 from the start, and 5.0 a Session Expiry
     // Interval that outlives the gap (set back to 0 when we finish, unless
     // the user asked for a persistent session).
-    let resumable = common.persistent || common.reconnect;
+    // The first connection starts clean unless asked not to (or unless
+    // 3.1.1 must keep the session from the start); every reconnection
+    // resumes ("clean start off").
+    let keep_from_start = common.persistent || (common.reconnect && common.level == 4);
+    let clean_first = !keep_from_start;
     let expiry = match (common.persistent, common.reconnect) {
         (false, true) => common.session_expiry.max(3600),
         _ => common.session_expiry,
@@ -161,7 +166,7 @@ fn run(common: &MqttCommon, app: &mut dyn App) -> ExitCode {
                 let now = clock.now();
                 s.handle_transport_up(now);
                 let opts = ConnectOptions {
-                    clean_start: !resumable,
+                    clean_start: clean_first && s.stats().connections == 0,
                     keep_alive: common.keep_alive,
                     session_expiry: expiry,
                     will,

@@ -224,6 +224,11 @@ impl Proc {
         &self.stderr_seen
     }
 
+    /// Whether the process has not exited yet.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Kills the process now (SIGKILL: an abrupt close for its peers).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -370,24 +375,36 @@ impl Mosquitto {
             std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         }
         let conf = dir.path().join("mosquitto.conf");
-        let port = free_tcp_port();
+        // Tests run in parallel: a port found free may be taken by another
+        // test's broker before ours binds it. Retry on a fresh port then.
+        for _ in 0..5 {
+            let port = free_tcp_port();
+            Mosquitto::write_conf(&conf, port, anonymous, dir.path());
+            let mut proc = Mosquitto::launch(&exe, &conf, port);
+            std::thread::sleep(Duration::from_millis(50));
+            if proc.is_running() {
+                return Some(Mosquitto {
+                    port,
+                    proc,
+                    dir,
+                    exe,
+                });
+            }
+        }
+        panic!("mosquitto did not stay up on any of 5 ports");
+    }
+
+    fn write_conf(conf: &Path, port: u16, anonymous: bool, dir: &Path) {
         std::fs::write(
-            &conf,
+            conf,
             format!(
                 "listener {port} 127.0.0.1\nallow_anonymous {anonymous}\npersistence true\n\
                  persistence_location {}/\nautosave_interval 0\nmax_queued_messages 100000\n\
                  log_dest stderr\nlog_type error\nlog_type warning\n",
-                dir.path().display()
+                dir.display()
             ),
         )
         .unwrap();
-        let proc = Mosquitto::launch(&exe, &conf, port);
-        Some(Mosquitto {
-            port,
-            proc,
-            dir,
-            exe,
-        })
     }
 
     fn launch(exe: &Path, conf: &Path, port: u16) -> Proc {
