@@ -3,15 +3,12 @@
 
 use std::fmt;
 
-/// The default CoAP port (RFC 7252 §6.1).
-pub const DEFAULT_PORT: u16 = 5683;
-
 /// A parsed `coap://` URI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CoapUri {
     /// Host as written (brackets removed from an IPv6 literal).
     pub host: String,
-    /// Port, [`DEFAULT_PORT`] when absent.
+    /// Port, 5683 when absent (RFC 7252 §6.1).
     pub port: u16,
     /// Percent-decoded path segments, one Uri-Path option each.
     pub path: Vec<String>,
@@ -28,10 +25,12 @@ pub enum UriError {
     Host,
     /// The port is not a number in 1..=65535.
     Port,
-    /// RFC 7252 §6.4 step 1: "If the fragment component is present ... fail".
+    /// RFC 7252 §6.4 step 4: "If |url| has a <fragment> component, then fail".
     Fragment,
     /// A `%` is not followed by two hex digits, or decodes to invalid UTF-8.
     PercentEncoding,
+    /// Any other rule of RFC 7252 §6.4 / RFC 3986, as the codec names it.
+    Other(coap_codec::uri::UriError),
 }
 
 impl fmt::Display for UriError {
@@ -44,80 +43,61 @@ impl fmt::Display for UriError {
             UriError::Port => "the port must be a number from 1 to 65535",
             UriError::Fragment => "a CoAP URI has no #fragment (RFC 7252 §6.4)",
             UriError::PercentEncoding => "bad %-escape (two hex digits forming UTF-8 expected)",
+            UriError::Other(e) => return write!(f, "{e}"),
         })
     }
 }
 
-fn percent_decode(s: &str) -> Result<String, UriError> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = b.get(i + 1..i + 3).ok_or(UriError::PercentEncoding)?;
-            let hex = std::str::from_utf8(hex).map_err(|_| UriError::PercentEncoding)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| UriError::PercentEncoding)?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
+impl From<coap_codec::uri::UriError> for UriError {
+    fn from(e: coap_codec::uri::UriError) -> UriError {
+        use coap_codec::uri::UriError as E;
+        match e {
+            // The scheme was checked first, so what is left of "not absolute"
+            // is the authority: an empty host or an unclosed IPv6 literal.
+            E::NotAbsolute => UriError::Host,
+            E::UnsupportedScheme => UriError::Scheme,
+            E::BadPort => UriError::Port,
+            E::Fragment => UriError::Fragment,
+            E::BadPercentEncoding | E::NotUtf8 => UriError::PercentEncoding,
+            other => UriError::Other(other),
         }
     }
-    String::from_utf8(out).map_err(|_| UriError::PercentEncoding)
+}
+
+/// Percent-decodes each raw component (RFC 3986 §2.1) into an owned string.
+fn decode_all<'a>(raw: impl Iterator<Item = &'a str>) -> Result<Vec<String>, UriError> {
+    raw.map(|seg| {
+        // Decoding never lengthens a component.
+        let mut scratch = vec![0u8; seg.len()];
+        Ok(coap_codec::uri::decode(seg, &mut scratch)?.to_owned())
+    })
+    .collect()
 }
 
 impl CoapUri {
-    /// Parses an absolute `coap://` URI.
+    /// Parses an absolute `coap://` URI with the codec's RFC 7252 §6.4
+    /// decomposition, then percent-decodes the path and query.
     pub fn parse(s: &str) -> Result<CoapUri, UriError> {
-        let rest = s
+        let is_coap = s
             .get(..7)
-            .filter(|p| p.eq_ignore_ascii_case("coap://"))
-            .map(|_| &s[7..])
-            .ok_or(UriError::Scheme)?;
-        if rest.contains('#') {
-            return Err(UriError::Fragment);
+            .is_some_and(|p| p.eq_ignore_ascii_case("coap://"));
+        if !is_coap {
+            return Err(UriError::Scheme);
         }
-        let (authority, path_query) = match rest.find(['/', '?']) {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (h, after) = v6.split_once(']').ok_or(UriError::Host)?;
-            match after {
-                "" => (h, None),
-                p => (h, Some(p.strip_prefix(':').ok_or(UriError::Host)?)),
-            }
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (authority, None),
-            }
-        };
-        if host.is_empty() || host.contains(['@', ' ']) {
-            return Err(UriError::Host);
+        let uri = coap_codec::uri::Uri::parse(s)?;
+        if uri.port() == 0 {
+            return Err(UriError::Port);
         }
-        let port = match port {
-            None | Some("") => DEFAULT_PORT,
-            Some(p) => p.parse().ok().filter(|p| *p != 0).ok_or(UriError::Port)?,
-        };
-        let (path, query) = match path_query.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (path_query, None),
-        };
-        // §6.4 step 8: a path of "" or "/" yields no Uri-Path option.
-        let path = match path.strip_prefix('/') {
-            None | Some("") => Vec::new(),
-            Some(p) => p.split('/').map(percent_decode).collect::<Result<_, _>>()?,
-        };
-        let query = match query {
-            None => Vec::new(),
-            Some(q) => q.split('&').map(percent_decode).collect::<Result<_, _>>()?,
-        };
+        let host = uri.host();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
         Ok(CoapUri {
             host: host.to_owned(),
-            port,
-            path,
-            query,
+            port: uri.port(),
+            path: decode_all(uri.path_segments())?,
+            query: decode_all(uri.query_args())?,
         })
     }
 }
@@ -138,7 +118,7 @@ mod tests {
     #[test]
     fn rfc7252_6_4_empty_path_has_no_segments_and_default_port() {
         let u = CoapUri::parse("COAP://[::1]/").unwrap();
-        assert_eq!((u.host.as_str(), u.port), ("::1", DEFAULT_PORT));
+        assert_eq!((u.host.as_str(), u.port), ("::1", 5683));
         assert!(u.path.is_empty());
         assert!(CoapUri::parse("coap://h").unwrap().path.is_empty());
     }
