@@ -121,12 +121,20 @@ pub(crate) fn validate_topic_name(bytes: &[u8], strict: bool) -> Result<&str, De
 }
 
 /// [`check_str`] and the wildcard rule in one pass for the common case.
-#[inline]
+/// Always inlined (with the scan), so `strict` folds and no call is paid
+/// per topic; the rare rest is out of line.
+#[inline(always)]
 pub(crate) fn check_topic_name_str(s: &str, strict: bool) -> Result<(), DecodeError> {
     if plain_ascii(s.as_bytes(), strict, true) {
         return Ok(());
     }
-    check_str(s, strict)?;
+    check_topic_name_slow(s, strict)
+}
+
+#[cold]
+#[inline(never)]
+fn check_topic_name_slow(s: &str, strict: bool) -> Result<(), DecodeError> {
+    check_str_slow(s, strict)?;
     crate::topic::check_name_chars(s)
 }
 
@@ -224,7 +232,7 @@ pub(crate) fn for_each_wildcard<E>(
 /// Fast path, eight bytes at a time: true when every byte is ASCII and
 /// none is NUL, a control character (when `controls`) or a wildcard (when
 /// `wildcards`). False means "look closer", not necessarily "invalid".
-#[inline]
+#[inline(always)]
 fn plain_ascii(bytes: &[u8], controls: bool, wildcards: bool) -> bool {
     // Flags, in bit 7 of each byte, any byte that needs a closer look. With
     // every byte below 0x80 (else bit 7 is set anyway): `w - 0x20..` borrows
@@ -241,8 +249,12 @@ fn plain_ascii(bytes: &[u8], controls: bool, wildcards: bool) -> bool {
             m |= w.wrapping_sub(LO) & !w;
         }
         if wildcards {
+            // A byte of `x` is zero exactly for '+' and '#'; `x - 0x01..`
+            // borrows into bit 7 for it. Bit 7 of a byte of `x` is bit 7 of
+            // the input byte (0x08 and 0x2B leave it alone), already in `m`,
+            // so the usual `& !x` is not needed.
             let x = (w | (LO * 0x08)) ^ (LO * 0x2B);
-            m |= x.wrapping_sub(LO) & !x;
+            m |= x.wrapping_sub(LO);
         }
         m & HI
     }
@@ -257,11 +269,13 @@ fn plain_ascii(bytes: &[u8], controls: bool, wildcards: bool) -> bool {
     };
     let mut acc = 0;
     let mut i = 0;
-    while i + 8 <= n {
+    // Whole words up to (not including) the last byte, then the last eight
+    // bytes, overlapping bytes already checked: a length that is a multiple
+    // of eight is not read twice.
+    while i + 8 < n {
         acc |= flags(word(i), controls, wildcards);
         i += 8;
     }
-    // The last eight bytes, overlapping bytes already checked.
     acc |= flags(word(n - 8), controls, wildcards);
     acc == 0
 }
@@ -504,11 +518,12 @@ mod tests {
 
     #[test]
     fn word_at_a_time_scan_agrees_with_the_byte_loop() {
-        // Every byte value at every position of strings of length 1..=17.
-        for len in 1..=17usize {
+        // Every byte value at every position of strings of length 1..=25
+        // (one, two and three whole words, and every tail in between).
+        for len in 1..=25usize {
             for pos in 0..len {
                 for b in 0..=0x7Fu8 {
-                    let mut v = [b'x'; 17];
+                    let mut v = [b'x'; 25];
                     v[pos] = b;
                     let s = core::str::from_utf8(&v[..len]).unwrap();
                     for strict in [false, true] {

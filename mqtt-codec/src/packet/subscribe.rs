@@ -177,6 +177,7 @@ enum IterRepr<'a> {
 impl<'a> Iterator for SubscribeFiltersIter<'a> {
     type Item = Subscription<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Subscription<'a>> {
         match &mut self.0 {
             IterRepr::Wire(r, n) => {
