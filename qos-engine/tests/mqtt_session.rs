@@ -381,6 +381,176 @@ fn unknown_pubrel_is_answered_with_pubcomp_not_found() {
 
 // ---------------------------------------------------------------- flow control
 
+fn enc(level: ProtocolLevel, packets: &[Packet<'_>]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for p in packets {
+        let mut buf = [0u8; 256];
+        let n = p.encode(level, &mut buf).unwrap();
+        v.extend_from_slice(&buf[..n]);
+    }
+    v
+}
+
+fn manual_client(level: ProtocolLevel) -> T {
+    let mut t = T::new(Config {
+        manual_ack: true,
+        ..Config::client(level)
+    });
+    t.s.handle_transport_up(t.now);
+    let opts = ConnectOptions {
+        clean_start: false,
+        session_expiry: u32::MAX,
+        ..ConnectOptions::new("c")
+    };
+    t.s.connect(t.now, &opts).unwrap();
+    t.out();
+    t.connack(false, &[]);
+    t.events();
+    t
+}
+
+#[test]
+fn pubrel_and_a_new_publish_in_one_read_with_the_window_full_is_no_error_mqtt_3_3_4_9() {
+    // Session<4, …>: Receive Maximum 4, all four QoS 2 exchanges answered
+    // with PUBREC. One read then holds PUBREL 1 and a new PUBLISH 5: the
+    // peer may have sent it once our PUBCOMP for an earlier exchange
+    // arrived [MQTT-4.9.0-1], or freed its quota at PUBREC (mosquitto 2.0).
+    let mut t = v5_client();
+    for id in 1..=4u16 {
+        t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(id), false));
+        assert_eq!(t.events(), ["Message x=m"]);
+    }
+    assert_eq!(t.out().len(), 4, "PUBREC 1..4");
+    let bytes = enc(
+        ProtocolLevel::V5,
+        &[
+            Packet::PubRel(resp(1)),
+            publish_in("x", b"5", QoS::ExactlyOnce, Some(5), false),
+        ],
+    );
+    assert_eq!(t.s.handle_bytes(t.now, &bytes), bytes.len());
+    assert_eq!(t.events(), ["Message x=5"], "no ReceiveMaximumExceeded");
+    assert_eq!(
+        tys(&t.out()),
+        [
+            (PacketType::PubComp, Some(1), false),
+            (PacketType::PubRec, Some(5), false)
+        ]
+    );
+    assert!(!t.closed);
+    assert_eq!(t.s.inbound_inflight(), 4, "2, 3, 4 and 5");
+}
+
+#[test]
+fn a_peer_freeing_its_quota_at_pubrec_lets_go_the_oldest_answered_exchange() {
+    // Beyond Receive Maximum, but every exchange is answered with PUBREC:
+    // the oldest identifier is let go instead of disconnecting with 0x93,
+    // and its PUBREL still gets a PUBCOMP [MQTT-4.3.3-11].
+    let mut t = v5_client();
+    for id in 1..=5u16 {
+        t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(id), false));
+        assert_eq!(t.events(), ["Message x=m"], "message {id}");
+        assert_eq!(tys(&t.out()), [(PacketType::PubRec, Some(id), false)]);
+    }
+    assert_eq!(t.s.stats().pubrec_exchanges_released, 1);
+    assert_eq!(t.s.inbound_inflight(), 4);
+    t.feed(Packet::PubRel(resp(1)));
+    assert_eq!(tys(&t.out()), [(PacketType::PubComp, Some(1), false)]);
+    assert!(!t.closed);
+}
+
+#[test]
+fn a_v311_peer_beyond_our_slots_is_slowed_down_not_disconnected() {
+    // 3.1.1 has no Receive Maximum: five QoS 1 messages, four slots, none
+    // acknowledged by the application yet. The fifth frame waits in the
+    // receive buffer (back-pressure) until an acknowledgement is written.
+    let mut t = manual_client(ProtocolLevel::V4);
+    let frames: Vec<Packet<'_>> = (1..=5u16)
+        .map(|id| publish_in("x", b"m", QoS::AtLeastOnce, Some(id), false))
+        .collect();
+    let bytes = enc(ProtocolLevel::V4, &frames);
+    let n = t.s.handle_bytes(t.now, &bytes);
+    assert_eq!(n, bytes.len(), "the receive buffer holds them all");
+    let ev = t.events();
+    assert_eq!(ev.len(), 4, "{ev:?}");
+    assert!(t.out().is_empty() && !t.closed, "no error, no disconnect");
+    t.s.ack(t.now, pid(1), ReasonCode::Success).unwrap();
+    assert_eq!(tys(&t.out()), [(PacketType::PubAck, Some(1), false)]);
+    assert_eq!(
+        t.events(),
+        ["Message x=m"],
+        "the fifth, now that a slot is free"
+    );
+    for id in 2..=5 {
+        t.s.ack(t.now, pid(id), ReasonCode::Success).unwrap();
+    }
+    assert_eq!(t.out().len(), 4);
+    assert_eq!(t.s.inbound_inflight(), 0);
+}
+
+#[test]
+fn a_pubcomp_lost_with_the_connection_leaves_the_exchange_open_mqtt_4_3_3_10() {
+    // PUBREL 7 arrives, the connection drops before our PUBCOMP is written.
+    // The peer may resend the PUBLISH (mosquitto 2.0 does after a restart)
+    // or the PUBREL: the message is not handed over twice, and the PUBREL
+    // gets PUBCOMP 0x00, not 0x92.
+    let mut t = v5_client();
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(7), false));
+    assert_eq!(t.events(), ["Message x=m"]);
+    assert_eq!(tys(&t.out()), [(PacketType::PubRec, Some(7), false)]);
+    t.feed(Packet::PubRel(resp(7)));
+    t.reconnect(true, &[]);
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(7), true));
+    assert!(t.events().is_empty(), "not handed over twice");
+    assert_eq!(tys(&t.out()), [(PacketType::PubRec, Some(7), false)]);
+    t.feed(Packet::PubRel(resp(7)));
+    let out = t.out();
+    assert_eq!(
+        out.iter()
+            .map(|o| (o.ty, o.pid, o.reason))
+            .collect::<Vec<_>>(),
+        [(PacketType::PubComp, Some(7), Some(0))]
+    );
+    // Written: the identifier is new again [MQTT-4.3.3-12].
+    t.feed(publish_in("x", b"2", QoS::ExactlyOnce, Some(7), false));
+    assert_eq!(t.events(), ["Message x=2"]);
+}
+
+#[test]
+fn a_resent_pubrel_after_reconnect_completes_with_success_mqtt_4_3_3_11() {
+    let mut t = v5_client();
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(7), false));
+    t.events();
+    t.out();
+    t.feed(Packet::PubRel(resp(7)));
+    t.reconnect(true, &[]);
+    t.feed(Packet::PubRel(resp(7)));
+    let out = t.out();
+    assert_eq!(
+        out.iter()
+            .map(|o| (o.ty, o.pid, o.reason))
+            .collect::<Vec<_>>(),
+        [(PacketType::PubComp, Some(7), Some(0))]
+    );
+    assert_eq!(t.s.inbound_inflight(), 0);
+}
+
+#[test]
+fn a_message_lost_with_the_connection_before_its_event_is_delivered_again() {
+    // The event of PUBLISH 7 was never handed out: no PUBREC goes out for
+    // it, and after the reconnection the peer's resend is a delivery, not a
+    // suppressed duplicate.
+    let mut t = manual_client(ProtocolLevel::V5);
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(7), false));
+    assert!(t.out().is_empty(), "not acknowledged before delivery");
+    t.reconnect(true, &[]);
+    t.feed(publish_in("x", b"m", QoS::ExactlyOnce, Some(7), true));
+    assert_eq!(t.events(), ["Message x=m"]);
+    t.s.ack(t.now, pid(7), ReasonCode::Success).unwrap();
+    assert_eq!(tys(&t.out()), [(PacketType::PubRec, Some(7), false)]);
+    assert_eq!(t.s.stats().duplicates_suppressed, 0);
+}
+
 #[test]
 fn receive_maximum_of_the_peer_bounds_unacknowledged_publishes_mqtt_3_3_4_7() {
     let mut t = T::client(

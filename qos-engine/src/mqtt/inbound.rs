@@ -23,6 +23,11 @@ pub(crate) enum InState {
     AckReady(u8),
     /// PUBREC written; waiting for the PUBREL.
     RecSent,
+    /// PUBREL received, PUBCOMP queued: the slot goes when the PUBCOMP is
+    /// written. Lost with the connection, it is `RecSent` again, so that
+    /// the peer's resent PUBREL gets PUBCOMP 0x00 and a resent PUBLISH is
+    /// not taken for a new message.
+    CompPending,
 }
 
 /// One incoming exchange.
@@ -67,6 +72,32 @@ impl<const N: usize> Inbound<N> {
         self.slots.iter().position(|s| s.pid == pid && s.qos == 2)
     }
 
+    /// The QoS 2 exchange to let go first when a peer sends beyond our
+    /// Receive Maximum: the oldest whose PUBCOMP is queued, else the oldest
+    /// answered with PUBREC (waiting only for the PUBREL).
+    pub(crate) fn oldest_answered(&self) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| s.state == InState::CompPending)
+            .or_else(|| {
+                self.slots
+                    .iter()
+                    .position(|s| s.qos == 2 && s.state == InState::RecSent)
+            })
+    }
+
+    /// The PUBCOMP for `pid` was written: its exchange is over and the
+    /// identifier new again ([MQTT-4.3.3-12]).
+    pub(crate) fn pubcomp_written(&mut self, pid: u16) {
+        if let Some(i) = self
+            .slots
+            .iter()
+            .position(|s| s.pid == pid && s.state == InState::CompPending)
+        {
+            self.slots.remove(i);
+        }
+    }
+
     /// The first exchange for `pid` that waits for the application.
     pub(crate) fn find_awaiting_app(&self, pid: u16) -> Option<usize> {
         self.slots
@@ -90,7 +121,7 @@ impl<const N: usize> Inbound<N> {
             match s.state {
                 InState::AwaitApp => return None,
                 InState::AckReady(_) => return Some(i),
-                InState::RecSent => {}
+                InState::RecSent | InState::CompPending => {}
             }
         }
         None
@@ -102,6 +133,11 @@ impl<const N: usize> Inbound<N> {
     /// when the PUBLISH comes again.
     pub(crate) fn on_new_connection(&mut self) {
         self.slots.retain(|s| s.qos == 2);
+        for s in &mut self.slots {
+            if s.state == InState::CompPending {
+                s.state = InState::RecSent;
+            }
+        }
     }
 
     pub(crate) fn clear(&mut self) {

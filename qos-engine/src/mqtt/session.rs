@@ -183,6 +183,9 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     disconnect_expiry: Option<u32>,
     /// A local disconnect: ready PUBACK/PUBREC go out before the DISCONNECT.
     flush_acks: bool,
+    /// The PUBLISH at the front of the receive buffer waits for a free
+    /// incoming slot (3.1.1, see `on_publish`).
+    in_blocked: bool,
     pending_session_present: bool,
     /// Server: Clean Start and Session Expiry Interval of the CONNECT
     /// awaiting `accept`.
@@ -251,6 +254,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             final_disconnect: None,
             disconnect_expiry: None,
             flush_acks: false,
+            in_blocked: false,
             pending_session_present: false,
             pending_connect: (true, 0),
             stats: Stats::default(),
@@ -1026,7 +1030,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     fn reset_connection(&mut self, now: Instant) {
         self.bound = false;
         self.rx_len = 0;
-        self.held = Held::None;
+        self.drop_held();
         self.frames.clear();
         self.ctrl.clear();
         self.events_before_held = 0;
@@ -1057,7 +1061,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// The end of a connection: requests are lost, frames dropped.
     fn drop_connection_state(&mut self) {
         self.rx_len = 0;
-        self.held = Held::None;
+        self.drop_held();
         self.events_before_held = 0;
         self.frames.clear();
         self.ctrl.clear();
@@ -1125,7 +1129,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         self.conn = Conn::Closing;
         self.close_pending = true;
         self.rx_len = 0;
-        self.held = Held::None;
+        self.drop_held();
         self.events_before_held = 0;
         self.timers.stop(Timer::Ping);
         self.timers.stop(Timer::Dead);
@@ -1195,6 +1199,31 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             let _ = self.events.push_back(ev);
             self.stats.events_overflowed += 1;
         }
+    }
+
+    /// Drops the held frame with the connection. A message whose event was
+    /// not handed out yet was not delivered: its slot goes too (its
+    /// acknowledgement was not written, see `next_frame`), so that the peer's
+    /// redelivery is handed over rather than taken for a duplicate
+    /// ([MQTT-4.3.3-10] forbids only a second delivery).
+    fn drop_held(&mut self) {
+        if let Held::Pending {
+            kind: HeldKind::Message(v),
+            ..
+        } = self.held
+        {
+            if v.qos != QoS::AtMostOnce {
+                if let Some(i) = self.inbound.slots().iter().rposition(|s| {
+                    s.pid == v.pid
+                        && s.qos == v.qos.as_u8()
+                        && matches!(s.state, InState::AwaitApp | InState::AckReady(_))
+                }) {
+                    self.inbound.remove(i);
+                    self.stats.messages_delivered = self.stats.messages_delivered.saturating_sub(1);
+                }
+            }
+        }
+        self.held = Held::None;
     }
 
     fn release_held(&mut self) {
@@ -1280,6 +1309,13 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                         Ok(Some(kind)) => {
                             self.held = Held::Pending { len: used, kind };
                             self.events_before_held = self.events.len();
+                        }
+                        Ok(None) if self.in_blocked => {
+                            // Back-pressure: the frame stays until a slot is
+                            // free (an acknowledgement written); bytes behind
+                            // it wait, so `handle_bytes` takes fewer.
+                            self.in_blocked = false;
+                            return;
                         }
                         Ok(None) => self.consume(used),
                         Err(e) => {
@@ -1443,10 +1479,17 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             }
             (Conn::Connected, In::PubRel(pid)) => {
                 match self.inbound.find_qos2(pid) {
-                    Some(i) if self.inbound.slots()[i].state == InState::RecSent => {
+                    Some(i)
+                        if matches!(
+                            self.inbound.slots()[i].state,
+                            InState::RecSent | InState::CompPending
+                        ) =>
+                    {
                         // [MQTT-4.3.3-11]: PUBCOMP with the same identifier;
-                        // after it the identifier is new again [MQTT-4.3.3-12].
-                        self.inbound.remove(i);
+                        // after it the identifier is new again [MQTT-4.3.3-12]
+                        // — after it is written: until then a resent
+                        // PUBLISH is still the same message.
+                        self.inbound.get_mut(i).state = InState::CompPending;
                         let _ = self.ctrl.push_back(Ctrl::PubComp(pid, ReasonCode::Success));
                     }
                     Some(_) => return Err(PeerError::PubRelBeforePubRec),
@@ -1562,11 +1605,32 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 if self.inbound.len() >= usize::from(self.receive_maximum())
                     || self.inbound.is_full()
                 {
-                    // §3.3.4: "If it receives more than Receive Maximum QoS 1
-                    // and QoS 2 PUBLISH packets where it has not sent a
-                    // PUBACK or PUBCOMP in response, the Server uses a
-                    // DISCONNECT packet with Reason Code 0x93".
-                    return Err(PeerError::ReceiveMaximumExceeded);
+                    if let Some(i) = self.inbound.oldest_answered() {
+                        // The peer counts this PUBLISH against our Receive
+                        // Maximum only "where it has not sent a PUBACK or
+                        // PUBCOMP" (§3.3.4), so a peer may legitimately be
+                        // here only if it frees its quota earlier than
+                        // [MQTT-4.9.0-2] allows (mosquitto 2.0 does at our
+                        // PUBREC) or has no Receive Maximum (3.1.1). The
+                        // oldest exchange already answered with PUBREC
+                        // needs nothing from us but a PUBCOMP to its PUBREL,
+                        // which an unknown identifier gets as well; let its
+                        // identifier go rather than break the connection.
+                        self.inbound.remove(i);
+                        self.stats.pubrec_exchanges_released += 1;
+                    } else if self.level == ProtocolLevel::V5 {
+                        // [MQTT-3.3.4-9]: "If it receives more than Receive
+                        // Maximum QoS 1 and QoS 2 PUBLISH packets where it
+                        // has not sent a PUBACK or PUBCOMP in response, the
+                        // Client uses DISCONNECT with Reason Code 0x93".
+                        return Err(PeerError::ReceiveMaximumExceeded);
+                    } else {
+                        // 3.1.1 has no Receive Maximum: not an error.
+                        // Back-pressure instead: the frame waits until an
+                        // acknowledgement is written and frees a slot.
+                        self.in_blocked = true;
+                        return Ok(None);
+                    }
                 }
                 let state = if self.cfg.manual_ack {
                     InState::AwaitApp
@@ -1712,6 +1776,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             let n = self.write_ctrl(c, buf);
             if n > 0 {
                 self.ctrl.pop_front();
+                if let Ctrl::PubComp(pid, _) = c {
+                    self.inbound.pubcomp_written(pid);
+                }
                 if c == Ctrl::PingReq {
                     self.ping_queued = false;
                     self.pinged_since_rx = true;
@@ -1733,7 +1800,17 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             return 0;
         }
         // 3. PUBACK / PUBREC, in the order the PUBLISH packets arrived.
-        if let Some(i) = self.inbound.next_ack() {
+        // A message is not acknowledged before the application has it: a
+        // connection lost before then leaves it to be delivered again (see
+        // `drop_held`). Its slot is the last one.
+        let undelivered = match self.held {
+            Held::Pending {
+                kind: HeldKind::Message(v),
+                ..
+            } if v.qos != QoS::AtMostOnce => Some(self.inbound.len().wrapping_sub(1)),
+            _ => None,
+        };
+        if let Some(i) = self.inbound.next_ack().filter(|&i| Some(i) != undelivered) {
             let s = self.inbound.slots()[i];
             let InState::AckReady(rc) = s.state else {
                 return 0;

@@ -188,7 +188,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             let (state, reason) = match s.state {
                 InState::AwaitApp => (0, 0),
                 InState::AckReady(rc) => (1, rc),
-                InState::RecSent => (2, 0),
+                // A PUBCOMP not written yet: the peer resends the PUBREL.
+                InState::RecSent | InState::CompPending => (2, 0),
             };
             w.put(&s.pid.to_be_bytes());
             w.put(&[s.qos, state, reason]);

@@ -188,6 +188,11 @@ pub struct Stats {
     pub messages_delivered: u64,
     /// QoS 2 PUBLISH packets received again and not handed over again.
     pub duplicates_suppressed: u64,
+    /// Incoming QoS 2 exchanges already answered with PUBREC whose
+    /// identifier was let go (before the PUBREL) to make room for a PUBLISH
+    /// beyond our Receive Maximum: a peer that frees its send quota at PUBREC
+    /// (mosquitto 2.0 does) or a 3.1.1 peer, which has no Receive Maximum.
+    pub pubrec_exchanges_released: u64,
     /// Connections that reached CONNACK.
     pub connections: u64,
     /// Bytes written by [`Session::poll_transmit`](crate::mqtt::Session::poll_transmit).
