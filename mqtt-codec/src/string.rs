@@ -93,6 +93,78 @@ impl<'a> Reader<'a> {
         let bytes = self.binary()?;
         validate_utf8(bytes, strict)
     }
+
+    /// The next (at most [`Utf8Region::WINDOW`]) bytes checked as UTF-8
+    /// once, so that the string fields inside them need no `from_utf8`
+    /// each (CONNECT: Client Identifier, Will Topic, User Name).
+    #[inline]
+    pub(crate) fn utf8_region(&self) -> Utf8Region<'a> {
+        let window = &self.buf[..self.buf.len().min(Utf8Region::WINDOW)];
+        Utf8Region {
+            text: core::str::from_utf8(window).ok(),
+            end: self.buf.len(),
+        }
+    }
+
+    /// [`Reader::str`] taking the field from `region` (made by this reader)
+    /// when it covers the field; the same result and errors either way.
+    #[inline]
+    pub(crate) fn str_in(
+        &mut self,
+        region: &Utf8Region<'a>,
+        strict: bool,
+    ) -> Result<&'a str, DecodeError> {
+        let bytes = self.binary()?;
+        let s = region.get(bytes, self.buf.len())?;
+        check_str(s, strict)?;
+        Ok(s)
+    }
+
+    /// [`Reader::topic_name`] taking the field from `region` (made by this
+    /// reader) when it covers the field; the same result and errors.
+    #[inline]
+    pub(crate) fn topic_name_in(
+        &mut self,
+        region: &Utf8Region<'a>,
+        strict: bool,
+    ) -> Result<&'a str, DecodeError> {
+        let bytes = self.binary()?;
+        let s = region.get(bytes, self.buf.len())?;
+        check_topic_name_str(s, strict)?;
+        Ok(s)
+    }
+}
+
+/// Bytes of a [`Reader`] already known to be well-formed UTF-8 (or not:
+/// then every field is checked on its own).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Utf8Region<'a> {
+    text: Option<&'a str>,
+    /// How many bytes the reader had left when the region was made.
+    end: usize,
+}
+
+impl<'a> Utf8Region<'a> {
+    /// Bound on the bytes checked up front, so a large binary field (a Will
+    /// Payload) is never scanned as text.
+    const WINDOW: usize = 256;
+
+    /// `bytes` (just read, with `left` bytes left in the reader after it)
+    /// as a `&str`. A slice of well-formed UTF-8 that starts and ends on
+    /// character boundaries is itself well-formed, so `str::get` gives the
+    /// same answer `from_utf8` would; otherwise (outside the region, or not
+    /// on a boundary) `from_utf8` decides.
+    #[inline]
+    fn get(&self, bytes: &'a [u8], left: usize) -> Result<&'a str, DecodeError> {
+        let end = self.end - left;
+        let start = end - bytes.len();
+        match self.text.and_then(|t| t.get(start..end)) {
+            Some(s) => Ok(s),
+            // "The character data in a UTF-8 Encoded String MUST be
+            // well-formed UTF-8 … [MQTT-1.5.4-1]" (see `validate_utf8`).
+            None => core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8),
+        }
+    }
 }
 
 /// Validates the bytes of a UTF-8 Encoded String: well-formed UTF-8 without

@@ -171,6 +171,106 @@ fn mqtt_1_5_7_1_both_strings_of_a_user_property_are_checked() {
     );
 }
 
+/// A 3.1.1 CONNECT frame: `flags`, keep alive 60, then `payload` as is.
+fn connect_v4_frame(flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut body = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, flags, 0x00, 0x3C];
+    body.extend_from_slice(payload);
+    let mut f = vec![0x10];
+    let mut n = body.len();
+    loop {
+        let b = (n & 0x7F) as u8;
+        n >>= 7;
+        if n == 0 {
+            f.push(b);
+            break;
+        }
+        f.push(b | 0x80);
+    }
+    f.extend_from_slice(&body);
+    f
+}
+
+fn decode_connect(frame: &[u8]) -> Result<Connect<'_>, DecodeError> {
+    match Packet::decode(frame, &DecodeOptions::new(ProtocolLevel::V4))? {
+        Status::Complete((Packet::Connect(c), used)) => {
+            assert_eq!(used, frame.len());
+            Ok(c)
+        }
+        other => panic!("not a complete CONNECT: {other:?}"),
+    }
+}
+
+/// Length-prefixed field.
+fn field(b: &[u8]) -> Vec<u8> {
+    let mut v = (b.len() as u16).to_be_bytes().to_vec();
+    v.extend_from_slice(b);
+    v
+}
+
+#[test]
+fn mqtt_1_5_4_1_connect_strings_are_checked_alone_when_the_password_is_not_utf8() {
+    // User Name + Password flags; the password is not UTF-8, so the
+    // payload is not UTF-8 as a whole: each string is still checked.
+    let pw = [0xFF, 0xFE, 0x80];
+    let ok = [field(b"c"), field(b"u"), field(&pw)].concat();
+    let f = connect_v4_frame(0xC2, &ok);
+    let c = decode_connect(&f).unwrap();
+    assert_eq!(
+        (c.client_id, c.username, c.password),
+        ("c", Some("u"), Some(&pw[..]))
+    );
+    // Overlong '/' in the User Name.
+    let bad = [field(b"c"), field(&[0xC0, 0xAF]), field(&pw)].concat();
+    assert_eq!(
+        decode_connect(&connect_v4_frame(0xC2, &bad)),
+        Err(DecodeError::InvalidUtf8)
+    );
+    // U+0000 in the User Name [MQTT-1.5.4-2].
+    let nul = [field(b"c"), field(b"u\0"), field(&pw)].concat();
+    assert_eq!(
+        decode_connect(&connect_v4_frame(0xC2, &nul)),
+        Err(DecodeError::Utf8Null)
+    );
+}
+
+#[test]
+fn mqtt_1_5_4_1_connect_string_starting_inside_a_character_is_ill_formed() {
+    // Client Identifier of length 0x00C3 starting with 0xA9: the payload
+    // reads as well-formed UTF-8 ("\0é…"), but the field alone starts with
+    // a continuation byte.
+    let mut id = vec![0xA9];
+    id.resize(0xC3, b'a');
+    let f = connect_v4_frame(0x02, &field(&id));
+    assert_eq!(decode_connect(&f), Err(DecodeError::InvalidUtf8));
+}
+
+#[test]
+fn connect_strings_beyond_the_first_256_payload_bytes_decode_exactly() {
+    // A client id whose 'é' straddles payload offset 256, then a Will
+    // Topic and a User Name past it, one with a wildcard.
+    let id = format!("{}é", "a".repeat(253));
+    let payload = [
+        field(id.as_bytes()),
+        field("t/ü".as_bytes()),
+        field(b"\xFF"),
+        field("usér".as_bytes()),
+    ]
+    .concat();
+    let f = connect_v4_frame(0x86, &payload);
+    let c = decode_connect(&f).unwrap();
+    assert_eq!(c.client_id, id);
+    assert_eq!(
+        c.will.map(|w| (w.topic, w.payload)),
+        Some(("t/ü", &[0xFFu8][..]))
+    );
+    assert_eq!(c.username, Some("usér"));
+    let wild = [field(id.as_bytes()), field(b"t/+"), field(b"x")].concat();
+    assert_eq!(
+        decode_connect(&connect_v4_frame(0x06, &wild)),
+        Err(DecodeError::TopicNameWildcard)
+    );
+}
+
 // ---- §2 fixed header, packet ids, properties ------------------------------
 
 #[test]

@@ -132,7 +132,10 @@ impl<'a> Connect<'a> {
         // String [MQTT-3.1.3-4]." The payload fields "MUST appear in the order
         // Client Identifier, Will Topic, Will Message, User Name, Password
         // [MQTT-3.1.3-1]".
-        let client_id = r.str(strict)?;
+        // The Client Identifier, Will Topic and User Name usually lie in the
+        // first few hundred bytes of the payload: one UTF-8 check for all.
+        let region = r.utf8_region();
+        let client_id = r.str_in(&region, strict)?;
         check_client_id(client_id, level, clean_start)?;
         let will = if will_flag {
             let properties = if level == ProtocolLevel::V5 {
@@ -142,7 +145,7 @@ impl<'a> Connect<'a> {
             };
             // "The Will Topic MUST be a UTF-8 Encoded String [MQTT-3.1.3-11]";
             // it is a Topic Name, so no wildcards and not empty.
-            let topic = r.topic_name(strict)?;
+            let topic = r.topic_name_in(&region, strict)?;
             if topic.is_empty() {
                 return Err(DecodeError::TopicEmpty);
             }
@@ -163,7 +166,7 @@ impl<'a> Connect<'a> {
         // MUST NOT be present [MQTT-3.1.2-16]" (the same for the Password,
         // [MQTT-3.1.2-18], [MQTT-3.1.2-19]): extra bytes are trailing bytes.
         let username = if username_flag {
-            Some(r.str(strict)?)
+            Some(r.str_in(&region, strict)?)
         } else {
             None
         };
