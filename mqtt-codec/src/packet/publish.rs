@@ -138,6 +138,7 @@ impl<'a> Publish<'a> {
         })
     }
 
+    #[inline]
     pub(crate) fn write_variable_header(
         &self,
         level: ProtocolLevel,
