@@ -352,6 +352,68 @@ fn plain_ascii(bytes: &[u8], controls: bool, wildcards: bool) -> bool {
     acc == 0
 }
 
+/// Fast path for a Topic Filter about to be encoded (the 3.x rules, or 5.0
+/// for a filter not starting with `$share/`), one pass eight bytes at a
+/// time: true when the filter is non-empty [MQTT-4.7.3-1], every byte is
+/// printable ASCII (0x20..=0x7E, so the strict §1.5.4 rules hold: no
+/// U+0000 [MQTT-1.5.4-2], no control character), and every `#` and `+` is
+/// placed as [MQTT-4.7.1-1] and [MQTT-4.7.1-2] require. False means "look
+/// closer" (the caller runs the full checks, which name the broken rule).
+#[inline(always)]
+pub(crate) fn plain_filter(bytes: &[u8]) -> bool {
+    /// One word starting at byte `base`: false if a byte is outside
+    /// 0x20..=0x7E or a wildcard in it is misplaced.
+    #[inline(always)]
+    fn word_ok(bytes: &[u8], w: u64, base: usize) -> bool {
+        const SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        // Bit 7 flags a byte outside 0x20..=0x7E (see `plain_ascii`).
+        if (w | w.wrapping_sub(LO * 0x20) | w.wrapping_add(LO)) & HI != 0 {
+            return false;
+        }
+        // Every byte is now below 0x80, and so is every byte of `x` (0x08
+        // and 0x2B leave bit 7 alone): `x + 0x7F` carries into bit 7 of a
+        // byte exactly when that byte of `x` is non-zero, never into the
+        // next byte. A byte of `x` is zero exactly for '+' and '#'; the
+        // padding of a short filter ('a') is never flagged.
+        let x = (w | (LO * 0x08)) ^ (LO * 0x2B);
+        let mut z = !x.wrapping_add(SEVEN) & HI;
+        let last = bytes.len() - 1;
+        while z != 0 {
+            let k = base + (z.trailing_zeros() / 8) as usize;
+            z &= z - 1;
+            // A wildcard starts its level; '#' ends the filter; '+' ends
+            // its level.
+            let starts_level = k == 0 || bytes.get(k - 1) == Some(&b'/');
+            let ends_ok =
+                k == last || (bytes.get(k) == Some(&b'+') && bytes.get(k + 1) == Some(&b'/'));
+            if !(starts_level && ends_ok) {
+                return false;
+            }
+        }
+        true
+    }
+    let n = bytes.len();
+    if n < 8 {
+        return n != 0 && word_ok(bytes, load_padded(bytes), 0);
+    }
+    let word = |i: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&bytes[i..i + 8]);
+        u64::from_le_bytes(a)
+    };
+    // Whole words up to (not including) the last byte, then the last eight
+    // bytes, overlapping bytes already checked (checking a wildcard twice
+    // gives the same answer).
+    let mut i = 0;
+    while i + 8 < n {
+        if !word_ok(bytes, word(i), i) {
+            return false;
+        }
+        i += 8;
+    }
+    word_ok(bytes, word(n - 8), n - 8)
+}
+
 /// The MQTT rules beyond well-formedness, for a string already known to be
 /// UTF-8 (decoded, or a `&str` about to be encoded).
 #[inline]
@@ -419,6 +481,28 @@ pub(crate) fn bin_len(b: &[u8]) -> Result<usize, EncodeError> {
         return Err(EncodeError::FieldTooLong);
     }
     Ok(2 + b.len())
+}
+
+/// `dst.copy_from_slice(src)` (equal lengths), with fields of up to 16
+/// bytes — most topics, identifiers and property values — copied by two
+/// overlapping word moves instead of a `memcpy` call.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n > 16 || dst.len() != n {
+        dst.copy_from_slice(src);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..].copy_from_slice(&src[n - 4..]);
+    } else if n >= 2 {
+        dst[..2].copy_from_slice(&src[..2]);
+        dst[n - 2..].copy_from_slice(&src[n - 2..]);
+    } else if n == 1 {
+        dst[0] = src[0];
+    }
 }
 
 /// A cursor writing into a buffer whose size was checked against the
@@ -492,7 +576,7 @@ impl<'a> Writer<'a> {
     #[inline]
     pub(crate) fn bytes(&mut self, b: &[u8]) {
         match &mut self.out {
-            Out::Slice(buf) => buf[self.pos..self.pos + b.len()].copy_from_slice(b),
+            Out::Slice(buf) => copy_short(&mut buf[self.pos..self.pos + b.len()], b),
             #[cfg(feature = "bytes")]
             Out::Buf(buf) => buf.put_slice(b),
         }
@@ -502,8 +586,21 @@ impl<'a> Writer<'a> {
     /// Binary Data / UTF-8 string: length already checked by [`bin_len`].
     #[inline]
     pub(crate) fn binary(&mut self, b: &[u8]) {
-        self.u16(b.len() as u16);
-        self.bytes(b);
+        match &mut self.out {
+            // One bounds check for the length prefix and the bytes.
+            Out::Slice(buf) => {
+                let end = self.pos + 2 + b.len();
+                let dst = &mut buf[self.pos..end];
+                dst[..2].copy_from_slice(&(b.len() as u16).to_be_bytes());
+                copy_short(&mut dst[2..], b);
+                self.pos = end;
+            }
+            #[cfg(feature = "bytes")]
+            Out::Buf(_) => {
+                self.u16(b.len() as u16);
+                self.bytes(b);
+            }
+        }
     }
 
     #[inline]
@@ -637,12 +734,109 @@ mod tests {
     }
 
     #[test]
+    fn short_copy_copies_every_length_exactly() {
+        let src: [u8; 40] = core::array::from_fn(|i| i as u8 + 1);
+        for n in 0..=40 {
+            for pad in [0usize, 1, 3] {
+                let mut dst = [0xEEu8; 48];
+                copy_short(&mut dst[pad..pad + n], &src[..n]);
+                assert_eq!(dst[pad..pad + n], src[..n], "{n} {pad}");
+                assert!(dst[..pad].iter().all(|&b| b == 0xEE), "{n} {pad}");
+                assert!(dst[pad + n..].iter().all(|&b| b == 0xEE), "{n} {pad}");
+            }
+        }
+    }
+
+    #[test]
     fn padded_load_puts_each_byte_in_place_and_pads_with_a() {
         let src = [0x01, 0x82, 0x23, 0xF4, 0x2B, 0x06, 0x7F, 0x00];
         for n in 0..=8 {
             let mut want = [b'a'; 8];
             want[..n].copy_from_slice(&src[..n]);
             assert_eq!(load_padded(&src[..n]), u64::from_le_bytes(want), "{n}");
+        }
+    }
+
+    /// The byte-at-a-time rules [`plain_filter`] stands for.
+    fn plain_filter_reference(b: &[u8]) -> bool {
+        !b.is_empty()
+            && b.iter().all(|&c| (0x20..=0x7E).contains(&c))
+            && crate::topic::check_plain_filter(core::str::from_utf8(b).unwrap()).is_ok()
+    }
+
+    #[test]
+    fn filter_fast_path_agrees_with_the_byte_rules_for_every_byte_at_every_position() {
+        // Every byte value at every position of filters of 0..=25 bytes (one
+        // to three whole words and every tail), on backgrounds that put a
+        // separator, a wildcard or a plain byte next to it.
+        for len in 0..=25usize {
+            for bg in [b'a', b'/', b'+', b'#'] {
+                for pos in 0..len.max(1) {
+                    for b in 0..=0xFFu8 {
+                        let mut v = [bg; 25];
+                        if pos < len {
+                            v[pos] = b;
+                        }
+                        let input = &v[..len];
+                        assert_eq!(
+                            plain_filter(input),
+                            plain_filter_reference(input),
+                            "{input:02x?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn filter_fast_path_agrees_with_the_byte_rules_for_byte_pairs() {
+        // Two interesting bytes at every pair of positions: wildcard
+        // neighbours across word boundaries (7|8, 15|16), controls, DEL,
+        // non-ASCII, the printable edges.
+        let set = [
+            b'a', b'/', b'+', b'#', 0x00, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0xAB, 0xA3, 0xFF,
+        ];
+        for len in 1..=18usize {
+            for p in 0..len {
+                for q in p + 1..len {
+                    for &x in &set {
+                        for &y in &set {
+                            let mut v = [b'a'; 18];
+                            v[p] = x;
+                            v[q] = y;
+                            let input = &v[..len];
+                            assert_eq!(
+                                plain_filter(input),
+                                plain_filter_reference(input),
+                                "{input:02x?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for ok in [
+            &b"+"[..],
+            b"#",
+            b"+/+",
+            b"a/+/b/#",
+            b"sensors/+/temp",
+            b"$SYS/broker/load/#",
+        ] {
+            assert!(plain_filter(ok), "{ok:02x?}");
+        }
+        for bad in [
+            &b""[..],
+            b"a+",
+            b"+a",
+            b"#/",
+            b"a#",
+            b"a/b\x00",
+            b"a/\x7F",
+            b"\xC3\xA9",
+        ] {
+            assert!(!plain_filter(bad), "{bad:02x?}");
         }
     }
 

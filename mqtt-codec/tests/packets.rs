@@ -27,6 +27,18 @@ fn both_ways(level: ProtocolLevel, hex: &str, expected: Packet<'_>) {
     let mut buf = vec![0u8; bytes.len()];
     assert_eq!(expected.encode(level, &mut buf), Ok(bytes.len()));
     assert_eq!(buf, bytes, "{hex}");
+    // The per-packet encoders write the same bytes.
+    let mut direct = vec![0u8; bytes.len()];
+    let n = match expected {
+        Packet::Publish(p) => Some((p.encoded_len(level), p.encode(level, &mut direct))),
+        Packet::Subscribe(p) => Some((p.encoded_len(level), p.encode(level, &mut direct))),
+        Packet::Connect(p) => Some((p.encoded_len(), p.encode(&mut direct))),
+        _ => None,
+    };
+    if let Some((len, n)) = n {
+        assert_eq!((len, n), (Ok(bytes.len()), Ok(bytes.len())), "{hex}");
+        assert_eq!(direct, bytes, "{hex}");
+    }
     // Re-encoding the decoded view gives the same bytes too.
     let mut again = vec![0u8; bytes.len()];
     assert_eq!(got.encode(level, &mut again), Ok(bytes.len()));

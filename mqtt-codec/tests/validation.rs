@@ -47,6 +47,17 @@ fn encode_err(p: Packet<'_>, level: ProtocolLevel) -> EncodeError {
     let mut buf = [0x5Au8; 256];
     let e = p.encode(level, &mut buf).expect_err("encode should refuse");
     assert!(buf.iter().all(|&b| b == 0x5A), "nothing written on error");
+    // The per-packet encoders refuse with the same error, writing nothing.
+    let direct = match p {
+        Packet::Publish(q) => Some(q.encode(level, &mut buf)),
+        Packet::Subscribe(q) => Some(q.encode(level, &mut buf)),
+        Packet::Connect(q) => Some(q.encode(&mut buf)),
+        _ => None,
+    };
+    if let Some(direct) = direct {
+        assert_eq!(direct, Err(e));
+        assert!(buf.iter().all(|&b| b == 0x5A), "nothing written on error");
+    }
     e
 }
 
@@ -1222,6 +1233,92 @@ fn subscription_qos_3_and_retain_handling_3_are_protocol_errors() {
         v4("82 LL 0001 0001 61 03"),
         Err(DecodeError::SubscriptionQoS3)
     );
+}
+
+/// A SUBSCRIBE of one filter with options `options`.
+fn subscribe_err(filter: &str, options: SubscriptionOptions, level: ProtocolLevel) -> EncodeError {
+    let subs = [Subscription { filter, options }];
+    let s = Subscribe {
+        packet_id: 1,
+        properties: E,
+        filters: SubscribeFilters::from_list(&subs),
+    };
+    encode_err(Packet::Subscribe(s), level)
+}
+
+#[test]
+fn subscribe_encode_refuses_what_a_strict_decoder_refuses_with_the_same_error() {
+    use DecodeError as D;
+    let q0 = SubscriptionOptions::new(QoS::AtMostOnce);
+    let inv = EncodeError::Invalid;
+    for level in [ProtocolLevel::V4, ProtocolLevel::V5] {
+        // [MQTT-4.7.3-1], [MQTT-4.7.1-1], [MQTT-4.7.1-2], on each side of
+        // an eight-byte word boundary.
+        assert_eq!(subscribe_err("", q0, level), inv(D::TopicEmpty));
+        for (f, e) in [
+            ("a+", D::SingleLevelWildcardNotAlone),
+            ("+a", D::SingleLevelWildcardNotAlone),
+            ("abcdefg+/x", D::SingleLevelWildcardNotAlone),
+            ("abcdefg/+x", D::SingleLevelWildcardNotAlone),
+            ("abcdefgh/+/+x", D::SingleLevelWildcardNotAlone),
+            ("#/", D::MultiLevelWildcardNotLast),
+            ("abcdefg#", D::MultiLevelWildcardNotLast),
+            ("abcdefgh/#/", D::MultiLevelWildcardNotLast),
+        ] {
+            assert_eq!(subscribe_err(f, q0, level), inv(e), "{f}");
+        }
+        // [MQTT-1.5.4-2] and the §1.5.4 control characters: reported before
+        // a misplaced wildcard in the same filter, as the decoder does.
+        assert_eq!(subscribe_err("a/\0", q0, level), inv(D::Utf8Null));
+        assert_eq!(subscribe_err("a+\0", q0, level), inv(D::Utf8Null));
+        assert_eq!(
+            subscribe_err("x\u{7F}/+a", q0, level),
+            inv(D::Utf8DiscouragedCodePoint)
+        );
+        assert_eq!(
+            subscribe_err("abcdefgh/\u{85}", q0, level),
+            inv(D::Utf8DiscouragedCodePoint)
+        );
+    }
+    // 5.0 shared subscriptions [MQTT-4.8.2-1], [MQTT-4.8.2-2], [MQTT-3.8.3-4].
+    let v5 = ProtocolLevel::V5;
+    assert_eq!(
+        subscribe_err("$share//a", q0, v5),
+        inv(D::SharedSubscriptionInvalid)
+    );
+    assert_eq!(
+        subscribe_err("$share/g", q0, v5),
+        inv(D::SharedSubscriptionInvalid)
+    );
+    let no_local = SubscriptionOptions {
+        no_local: true,
+        ..q0
+    };
+    assert_eq!(
+        subscribe_err("$share/g/a/+", no_local, v5),
+        inv(D::NoLocalOnSharedSubscription)
+    );
+    // 5.0-only options at 3.1.1.
+    assert_eq!(
+        subscribe_err("a/+", no_local, ProtocolLevel::V4),
+        EncodeError::NotAtThisLevel
+    );
+    // Valid filters, short and long, non-ASCII included, encode.
+    let long = "a/".repeat(40) + "+/#";
+    for f in ["+", "#", "+/+/#", "é/+", "$share/g/a/+", long.as_str()] {
+        let subs = [Subscription {
+            filter: f,
+            options: q0,
+        }];
+        let s = Subscribe {
+            packet_id: 1,
+            properties: E,
+            filters: SubscribeFilters::from_list(&subs),
+        };
+        let mut buf = [0u8; 128];
+        assert_eq!(s.encode(v5, &mut buf), Ok(8 + f.len()), "{f}");
+        assert_eq!(s.encoded_len(v5), Ok(8 + f.len()), "{f}");
+    }
 }
 
 #[test]

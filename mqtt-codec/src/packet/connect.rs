@@ -1,6 +1,6 @@
 //! CONNECT (§3.1), at protocol levels 3, 4 and 5.
 
-use super::{props_field_len, DecodeOptions, Plan};
+use super::{props_field_len, write_frame, DecodeOptions, Plan};
 use crate::error::{DecodeError, EncodeError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
@@ -188,6 +188,47 @@ impl<'a> Connect<'a> {
             username,
             password,
         })
+    }
+
+    /// The exact size of the frame [`Connect::encode`] writes (at the
+    /// CONNECT's own [`Connect::level`]), or why it cannot be encoded.
+    ///
+    /// ```
+    /// use mqtt_codec::*;
+    /// let c = Connect { level: ProtocolLevel::V4, clean_start: true, keep_alive: 60,
+    ///                   properties: Properties::EMPTY, client_id: "c", will: None,
+    ///                   username: None, password: None };
+    /// assert_eq!(c.encoded_len(), Ok(15));
+    /// ```
+    pub fn encoded_len(&self) -> Result<usize, EncodeError> {
+        self.plan()?.frame_len()
+    }
+
+    /// Writes the CONNECT frame at the start of `buf`, at the CONNECT's own
+    /// [`Connect::level`], and returns its length: the same bytes, checks
+    /// and errors as [`Packet::encode`](crate::Packet::encode) of
+    /// `Packet::Connect`, without going through the
+    /// [`Packet`](crate::Packet) enum. On any error `buf` is left untouched.
+    ///
+    /// ```
+    /// use mqtt_codec::*;
+    /// let c = Connect { level: ProtocolLevel::V4, clean_start: true, keep_alive: 60,
+    ///                   properties: Properties::EMPTY, client_id: "c", will: None,
+    ///                   username: None, password: None };
+    /// let mut buf = [0u8; 32];
+    /// assert_eq!(c.encode(&mut buf), Ok(15));
+    /// assert_eq!(buf[..15], [0x10, 13, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 60, 0, 1, b'c']);
+    /// // A password without a user name at 3.1.1 [MQTT-3.1.2-22]: refused.
+    /// let bad = Connect { password: Some(b"pw"), ..c };
+    /// let mut out = [0u8; 32];
+    /// assert_eq!(bad.encode(&mut out),
+    ///            Err(EncodeError::Invalid(DecodeError::PasswordWithoutUsername)));
+    /// assert_eq!(out, [0u8; 32]);
+    /// ```
+    #[inline]
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let plan = self.plan()?;
+        write_frame(0x10, &plan, buf, |w| self.write(&plan, w))
     }
 
     pub(crate) fn plan(&self) -> Result<Plan, EncodeError> {

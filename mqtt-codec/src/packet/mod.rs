@@ -195,6 +195,28 @@ impl Plan {
     }
 }
 
+/// Writes a frame `plan` sized into the start of `buf`: the fixed header
+/// (`first` byte and Remaining Length), then `body`. Checks the size first,
+/// so on error nothing is written.
+#[inline(always)]
+pub(crate) fn write_frame(
+    first: u8,
+    plan: &Plan,
+    buf: &mut [u8],
+    body: impl FnOnce(&mut Writer<'_>),
+) -> Result<usize, EncodeError> {
+    let total = plan.frame_len()?;
+    let Some(out) = buf.get_mut(..total) else {
+        return Err(EncodeError::BufferTooSmall { needed: total });
+    };
+    let mut w = Writer::new(out);
+    w.u8(first);
+    w.varint(plan.remaining as u32);
+    body(&mut w);
+    debug_assert_eq!(w.pos(), total);
+    Ok(total)
+}
+
 /// Size of a property list with its Variable Byte Integer length prefix.
 #[inline]
 pub(crate) fn props_field_len(props: usize) -> usize {
@@ -407,6 +429,15 @@ impl<'a> Packet<'a> {
     /// assert_eq!(buf[..4], [0x40, 0x02, 0x00, 0x0A]);
     /// ```
     pub fn encode(&self, level: ProtocolLevel, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        // The packets sent most get their own encoder: one dispatch here
+        // instead of one each to validate, to pick the first byte and to
+        // write.
+        match self {
+            Packet::Publish(p) => return p.encode(level, buf),
+            Packet::Subscribe(p) => return p.encode(level, buf),
+            Packet::Connect(p) => return p.encode(buf),
+            _ => {}
+        }
         let plan = self.plan(level)?;
         let total = plan.frame_len()?;
         if buf.len() < total {

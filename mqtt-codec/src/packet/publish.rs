@@ -1,6 +1,6 @@
 //! PUBLISH (§3.3).
 
-use super::{props_field_len, DecodeOptions, Plan};
+use super::{props_field_len, write_frame, DecodeOptions, Plan};
 use crate::error::{DecodeError, EncodeError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
@@ -152,6 +152,50 @@ impl<'a> Publish<'a> {
         if level == ProtocolLevel::V5 {
             self.properties.write(plan.props, w);
         }
+    }
+
+    /// The exact size of the frame [`Publish::encode`] writes at `level`
+    /// (the same as [`Packet::encoded_len`](crate::Packet::encoded_len) of
+    /// `Packet::Publish`), or why it cannot be encoded.
+    ///
+    /// ```
+    /// use mqtt_codec::{Properties, ProtocolLevel, Publish, QoS};
+    /// let p = Publish { dup: false, qos: QoS::AtMostOnce, retain: false, topic: "t",
+    ///                   packet_id: None, properties: Properties::EMPTY, payload: b"hi" };
+    /// assert_eq!(p.encoded_len(ProtocolLevel::V4), Ok(7));
+    /// ```
+    pub fn encoded_len(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
+        self.plan(level)?.frame_len()
+    }
+
+    /// Writes the PUBLISH frame at the start of `buf` and returns its
+    /// length: the same bytes, checks and errors as
+    /// [`Packet::encode`](crate::Packet::encode) of `Packet::Publish`,
+    /// without going through the [`Packet`](crate::Packet) enum. Everything
+    /// a strict decoder checks is checked first; on any error `buf` is left
+    /// untouched.
+    ///
+    /// ```
+    /// use mqtt_codec::{EncodeError, DecodeError, Properties, ProtocolLevel, Publish, QoS};
+    /// let p = Publish { dup: false, qos: QoS::AtLeastOnce, retain: false, topic: "a/b",
+    ///                   packet_id: Some(10), properties: Properties::EMPTY, payload: b"x" };
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(p.encode(ProtocolLevel::V4, &mut buf), Ok(10));
+    /// assert_eq!(buf[..10], [0x32, 8, 0, 3, b'a', b'/', b'b', 0, 10, b'x']);
+    /// // A wildcard in a Topic Name [MQTT-3.3.2-2]: refused, nothing written.
+    /// let bad = Publish { topic: "a/+", ..p };
+    /// let mut out = [0u8; 16];
+    /// assert_eq!(bad.encode(ProtocolLevel::V4, &mut out),
+    ///            Err(EncodeError::Invalid(DecodeError::TopicNameWildcard)));
+    /// assert_eq!(out, [0u8; 16]);
+    /// ```
+    #[inline]
+    pub fn encode(&self, level: ProtocolLevel, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let plan = self.plan(level)?;
+        write_frame(0x30 | self.flags(), &plan, buf, |w| {
+            self.write_variable_header(level, &plan, w);
+            w.bytes(self.payload);
+        })
     }
 
     /// Size of [`Publish::encode_header`]'s output: the frame without its

@@ -1,7 +1,7 @@
 //! SUBSCRIBE (§3.8).
 
 use super::ack::packet_id;
-use super::{props_field_len, DecodeOptions, Plan};
+use super::{props_field_len, write_frame, DecodeOptions, Plan};
 use crate::error::{DecodeError, EncodeError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
@@ -113,6 +113,30 @@ impl<'a> Subscription<'a> {
             topic::check_plain_filter(self.filter)?;
         }
         Ok(())
+    }
+}
+
+impl Subscription<'_> {
+    /// Validates one subscription for encoding at `level` (the strict
+    /// string rules, [`Subscription::check`], options valid at the level)
+    /// and returns its encoded size.
+    #[inline(always)]
+    fn plan(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
+        let bytes = self.filter.as_bytes();
+        // One pass for the common filter: printable ASCII, wildcards in
+        // place, not a shared subscription (whose ShareName and No Local
+        // rules need the full check). Anything else takes the full checks,
+        // in their usual order, so the error is the same either way.
+        let plain = string::plain_filter(bytes)
+            && (level != ProtocolLevel::V5 || !bytes.starts_with(b"$share/"));
+        if !plain {
+            string::check_str(self.filter, true)?;
+            self.check(level)?;
+        }
+        if level != ProtocolLevel::V5 && self.options.as_u8() & 0xFC != 0 {
+            return Err(EncodeError::NotAtThisLevel);
+        }
+        Ok(string::str_len(self.filter)? + 1)
     }
 }
 
@@ -281,6 +305,49 @@ impl<'a> Subscribe<'a> {
         })
     }
 
+    /// The exact size of the frame [`Subscribe::encode`] writes at `level`,
+    /// or why it cannot be encoded.
+    ///
+    /// ```
+    /// use mqtt_codec::*;
+    /// let subs = [Subscription { filter: "a/#", options: SubscriptionOptions::new(QoS::AtMostOnce) }];
+    /// let sub = Subscribe { packet_id: 1, properties: Properties::EMPTY,
+    ///                       filters: SubscribeFilters::from_list(&subs) };
+    /// assert_eq!(sub.encoded_len(ProtocolLevel::V4), Ok(10));
+    /// ```
+    pub fn encoded_len(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
+        self.plan(level)?.frame_len()
+    }
+
+    /// Writes the SUBSCRIBE frame at the start of `buf` and returns its
+    /// length: the same bytes, checks and errors as
+    /// [`Packet::encode`](crate::Packet::encode) of `Packet::Subscribe`,
+    /// without going through the [`Packet`](crate::Packet) enum. Every
+    /// filter is checked first (strict UTF-8 rules, wildcard placement,
+    /// shared-subscription rules); on any error `buf` is left untouched.
+    ///
+    /// ```
+    /// use mqtt_codec::*;
+    /// let subs = [Subscription { filter: "a/+", options: SubscriptionOptions::new(QoS::AtLeastOnce) }];
+    /// let sub = Subscribe { packet_id: 7, properties: Properties::EMPTY,
+    ///                       filters: SubscribeFilters::from_list(&subs) };
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(sub.encode(ProtocolLevel::V4, &mut buf), Ok(10));
+    /// assert_eq!(buf[..10], [0x82, 8, 0, 7, 0, 3, b'a', b'/', b'+', 1]);
+    /// // "+" must fill a whole level [MQTT-4.7.1-2]: refused, nothing written.
+    /// let bad = [Subscription { filter: "a+", ..subs[0] }];
+    /// let mut out = [0u8; 16];
+    /// let bad = Subscribe { filters: SubscribeFilters::from_list(&bad), ..sub };
+    /// assert_eq!(bad.encode(ProtocolLevel::V4, &mut out),
+    ///            Err(EncodeError::Invalid(DecodeError::SingleLevelWildcardNotAlone)));
+    /// assert_eq!(out, [0u8; 16]);
+    /// ```
+    #[inline]
+    pub fn encode(&self, level: ProtocolLevel, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let plan = self.plan(level)?;
+        write_frame(0x82, &plan, buf, |w| self.write(level, &plan, w))
+    }
+
     pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
         if self.packet_id == 0 {
             return Err(DecodeError::PacketIdZero.into());
@@ -289,13 +356,17 @@ impl<'a> Subscribe<'a> {
             return Err(DecodeError::SubscribeWithoutFilters.into());
         }
         let mut remaining = 2;
-        for s in self.filters.iter() {
-            string::check_str(s.filter, true)?;
-            s.check(level)?;
-            if level != ProtocolLevel::V5 && s.options.as_u8() & 0xFC != 0 {
-                return Err(EncodeError::NotAtThisLevel);
+        match self.filters.0 {
+            Repr::List(list) => {
+                for s in list {
+                    remaining += s.plan(level)?;
+                }
             }
-            remaining += string::str_len(s.filter)? + 1;
+            Repr::Wire(..) => {
+                for s in self.filters.iter() {
+                    remaining += s.plan(level)?;
+                }
+            }
         }
         let mut props = 0;
         if level == ProtocolLevel::V5 {
