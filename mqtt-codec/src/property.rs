@@ -372,7 +372,85 @@ impl<'a> Property<'a> {
         }
     }
 
+    /// Everything [`Properties::check_for_encode`] checks about one value
+    /// — the value rules of [`Property::check_value`], then the strict
+    /// string rules, then the field lengths, in that order — and the
+    /// encoded size (identifier byte plus value), in one match.
+    #[inline]
+    fn plan_for_encode(&self) -> Result<usize, EncodeError> {
+        use Property as P;
+        fn flag(v: u8, e: DecodeError) -> Result<usize, EncodeError> {
+            if v > 1 {
+                return Err(e.into());
+            }
+            Ok(1)
+        }
+        fn text(s: &str) -> Result<usize, EncodeError> {
+            string::check_str(s, true)?;
+            string::str_len(s)
+        }
+        Ok(1 + match *self {
+            // The value rules are quoted in `check_value`.
+            P::PayloadFormatIndicator(v) => flag(v, DecodeError::InvalidPayloadFormatIndicator)?,
+            P::RequestProblemInformation(v) => {
+                flag(v, DecodeError::InvalidRequestProblemInformation)?
+            }
+            P::RequestResponseInformation(v) => {
+                flag(v, DecodeError::InvalidRequestResponseInformation)?
+            }
+            P::MaximumQoS(v) => flag(v, DecodeError::InvalidMaximumQoS)?,
+            P::RetainAvailable(v)
+            | P::WildcardSubscriptionAvailable(v)
+            | P::SubscriptionIdentifierAvailable(v)
+            | P::SharedSubscriptionAvailable(v) => flag(v, DecodeError::InvalidAvailabilityFlag)?,
+            P::ReceiveMaximum(0) => return Err(DecodeError::ReceiveMaximumZero.into()),
+            P::TopicAlias(0) => return Err(DecodeError::TopicAliasZero.into()),
+            P::ServerKeepAlive(_)
+            | P::ReceiveMaximum(_)
+            | P::TopicAliasMaximum(_)
+            | P::TopicAlias(_) => 2,
+            P::MaximumPacketSize(0) => return Err(DecodeError::MaximumPacketSizeZero.into()),
+            P::MessageExpiryInterval(_)
+            | P::SessionExpiryInterval(_)
+            | P::WillDelayInterval(_)
+            | P::MaximumPacketSize(_) => 4,
+            P::SubscriptionIdentifier(0) => {
+                return Err(DecodeError::SubscriptionIdentifierZero.into())
+            }
+            P::SubscriptionIdentifier(v) => {
+                if v > varint::MAX_VARINT {
+                    return Err(EncodeError::TooLarge);
+                }
+                varint::len(v)
+            }
+            P::ResponseTopic(t) => {
+                // A Topic Name: not empty, no wildcards [MQTT-3.3.2-14].
+                if t.is_empty() {
+                    return Err(DecodeError::TopicEmpty.into());
+                }
+                string::check_name_chars_then_strict_str(t).map_err(|e| match e {
+                    DecodeError::TopicNameWildcard => DecodeError::ResponseTopicWildcard,
+                    e => e,
+                })?;
+                string::str_len(t)?
+            }
+            P::ContentType(s)
+            | P::AssignedClientIdentifier(s)
+            | P::AuthenticationMethod(s)
+            | P::ResponseInformation(s)
+            | P::ServerReference(s)
+            | P::ReasonString(s) => text(s)?,
+            P::CorrelationData(b) | P::AuthenticationData(b) => string::bin_len(b)?,
+            P::UserProperty(k, v) => {
+                string::check_str(k, true)?;
+                string::check_str(v, true)?;
+                string::str_len(k)? + string::str_len(v)?
+            }
+        })
+    }
+
     /// Encoded size: identifier byte plus value.
+    #[cfg(test)]
     fn wire_len(&self) -> Result<usize, EncodeError> {
         use Property as P;
         Ok(1 + match *self {
@@ -412,7 +490,8 @@ impl<'a> Property<'a> {
 
     fn write(&self, w: &mut Writer<'_>) {
         use Property as P;
-        w.u8(self.id().as_u8());
+        // The identifier and a fixed-size value in one write.
+        let id = self.id().as_u8();
         match *self {
             P::PayloadFormatIndicator(v)
             | P::RequestProblemInformation(v)
@@ -421,26 +500,35 @@ impl<'a> Property<'a> {
             | P::RetainAvailable(v)
             | P::WildcardSubscriptionAvailable(v)
             | P::SubscriptionIdentifierAvailable(v)
-            | P::SharedSubscriptionAvailable(v) => w.u8(v),
+            | P::SharedSubscriptionAvailable(v) => w.bytes(&[id, v]),
             P::ServerKeepAlive(v)
             | P::ReceiveMaximum(v)
             | P::TopicAliasMaximum(v)
-            | P::TopicAlias(v) => w.u16(v),
+            | P::TopicAlias(v) => {
+                let [a, b] = v.to_be_bytes();
+                w.bytes(&[id, a, b]);
+            }
             P::MessageExpiryInterval(v)
             | P::SessionExpiryInterval(v)
             | P::WillDelayInterval(v)
-            | P::MaximumPacketSize(v) => w.u32(v),
-            P::SubscriptionIdentifier(v) => w.varint(v),
+            | P::MaximumPacketSize(v) => {
+                let [a, b, c, d] = v.to_be_bytes();
+                w.bytes(&[id, a, b, c, d]);
+            }
+            P::SubscriptionIdentifier(v) => {
+                w.u8(id);
+                w.varint(v);
+            }
             P::ContentType(s)
             | P::ResponseTopic(s)
             | P::AssignedClientIdentifier(s)
             | P::AuthenticationMethod(s)
             | P::ResponseInformation(s)
             | P::ServerReference(s)
-            | P::ReasonString(s) => w.str(s),
-            P::CorrelationData(b) | P::AuthenticationData(b) => w.binary(b),
+            | P::ReasonString(s) => w.tagged(id, s.as_bytes()),
+            P::CorrelationData(b) | P::AuthenticationData(b) => w.tagged(id, b),
             P::UserProperty(k, v) => {
-                w.str(k);
+                w.tagged(id, k.as_bytes());
                 w.str(v);
             }
         }
@@ -624,15 +712,7 @@ impl<'a> Properties<'a> {
                 let mut len = 0usize;
                 for p in list {
                     seen.add(p.id(), ctx)?;
-                    p.check_value()?;
-                    let [a, b] = p.strings();
-                    if let Some(s) = a {
-                        string::check_str(s, true)?;
-                    }
-                    if let Some(s) = b {
-                        string::check_str(s, true)?;
-                    }
-                    len += p.wire_len()?;
+                    len += p.plan_for_encode()?;
                 }
                 seen.finish()?;
                 if len > varint::MAX_REMAINING_LENGTH {
@@ -910,6 +990,98 @@ mod tests {
             decode(&[4, 0x16, 0, 1, 7], Context::Auth),
             Err(DecodeError::AuthenticationDataWithoutMethod)
         );
+    }
+
+    /// The encode checks as they were written before `plan_for_encode`
+    /// merged them: value rules, strict strings, sizes.
+    fn plan_reference(p: &Property<'_>) -> Result<usize, EncodeError> {
+        p.check_value()?;
+        for s in p.strings().into_iter().flatten() {
+            string::check_str(s, true)?;
+        }
+        p.wire_len()
+    }
+
+    #[test]
+    fn merged_encode_checks_agree_with_value_rules_strings_and_sizes() {
+        use Property as P;
+        let long_bytes = [b'x'; 70_000];
+        let long = core::str::from_utf8(&long_bytes).unwrap();
+        let strs = [
+            "", "a", "a/b", "a/+", "#", "a\0", "\u{1}", "\u{7F}/+", "+\0", "é\u{85}", "\u{FFFF}",
+            long,
+        ];
+        let mut seen = 0u64;
+        let mut check = |p: Property<'_>| {
+            assert_eq!(p.plan_for_encode(), plan_reference(&p), "{:?}", p.id());
+            seen |= p.id().bit();
+        };
+        for v in [0u8, 1, 2, 255] {
+            for p in [
+                P::PayloadFormatIndicator(v),
+                P::RequestProblemInformation(v),
+                P::RequestResponseInformation(v),
+                P::MaximumQoS(v),
+                P::RetainAvailable(v),
+                P::WildcardSubscriptionAvailable(v),
+                P::SubscriptionIdentifierAvailable(v),
+                P::SharedSubscriptionAvailable(v),
+            ] {
+                check(p);
+            }
+        }
+        for v in [0u16, 1, 65535] {
+            for p in [
+                P::ServerKeepAlive(v),
+                P::ReceiveMaximum(v),
+                P::TopicAliasMaximum(v),
+                P::TopicAlias(v),
+            ] {
+                check(p);
+            }
+        }
+        for v in [
+            0u32,
+            1,
+            127,
+            128,
+            16_384,
+            varint::MAX_VARINT,
+            varint::MAX_VARINT + 1,
+            u32::MAX,
+        ] {
+            for p in [
+                P::MessageExpiryInterval(v),
+                P::SessionExpiryInterval(v),
+                P::WillDelayInterval(v),
+                P::MaximumPacketSize(v),
+                P::SubscriptionIdentifier(v),
+            ] {
+                check(p);
+            }
+        }
+        for &s in &strs {
+            for p in [
+                P::ContentType(s),
+                P::ResponseTopic(s),
+                P::AssignedClientIdentifier(s),
+                P::AuthenticationMethod(s),
+                P::ResponseInformation(s),
+                P::ServerReference(s),
+                P::ReasonString(s),
+                P::CorrelationData(s.as_bytes()),
+                P::AuthenticationData(s.as_bytes()),
+            ] {
+                check(p);
+            }
+            for &t in &strs {
+                check(P::UserProperty(s, t));
+            }
+        }
+        // Every identifier is covered.
+        for id in PropertyId::ALL {
+            assert!(seen & id.bit() != 0, "{id:?}");
+        }
     }
 
     #[test]

@@ -203,6 +203,18 @@ pub(crate) fn check_topic_name_str(s: &str, strict: bool) -> Result<(), DecodeEr
     check_topic_name_slow(s, strict)
 }
 
+/// The wildcard rule [MQTT-4.7.0-1], then the strict string rules: the
+/// order in which a Response Topic is checked on encode. One pass when
+/// both hold.
+#[inline]
+pub(crate) fn check_name_chars_then_strict_str(s: &str) -> Result<(), DecodeError> {
+    if plain_ascii(s.as_bytes(), true, true) {
+        return Ok(());
+    }
+    crate::topic::check_name_chars(s)?;
+    check_str_slow(s, true)
+}
+
 #[cold]
 #[inline(never)]
 fn check_topic_name_slow(s: &str, strict: bool) -> Result<(), DecodeError> {
@@ -553,11 +565,6 @@ impl<'a> Writer<'a> {
     }
 
     #[inline]
-    pub(crate) fn u32(&mut self, v: u32) {
-        self.bytes(&v.to_be_bytes());
-    }
-
-    #[inline]
     pub(crate) fn varint(&mut self, mut v: u32) {
         // Byte by byte straight into the output (a copy through a stack
         // array costs a variable-length memcpy per packet). Same bytes as
@@ -606,6 +613,49 @@ impl<'a> Writer<'a> {
     #[inline]
     pub(crate) fn str(&mut self, s: &str) {
         self.binary(s.as_bytes());
+    }
+
+    /// A byte (a property identifier) then Binary Data / a UTF-8 string,
+    /// with one bounds check.
+    #[inline]
+    pub(crate) fn tagged(&mut self, tag: u8, b: &[u8]) {
+        match &mut self.out {
+            Out::Slice(buf) => {
+                let end = self.pos + 3 + b.len();
+                let dst = &mut buf[self.pos..end];
+                let [hi, lo] = (b.len() as u16).to_be_bytes();
+                dst[..3].copy_from_slice(&[tag, hi, lo]);
+                copy_short(&mut dst[3..], b);
+                self.pos = end;
+            }
+            #[cfg(feature = "bytes")]
+            Out::Buf(_) => {
+                self.u8(tag);
+                self.binary(b);
+            }
+        }
+    }
+
+    /// Binary Data / a UTF-8 string then a byte (a subscription's
+    /// options), with one bounds check.
+    #[inline]
+    pub(crate) fn binary_then(&mut self, b: &[u8], after: u8) {
+        match &mut self.out {
+            Out::Slice(buf) => {
+                let end = self.pos + 3 + b.len();
+                let dst = &mut buf[self.pos..end];
+                dst[..2].copy_from_slice(&(b.len() as u16).to_be_bytes());
+                let (body, last) = dst[2..].split_at_mut(b.len());
+                copy_short(body, b);
+                last[0] = after;
+                self.pos = end;
+            }
+            #[cfg(feature = "bytes")]
+            Out::Buf(_) => {
+                self.binary(b);
+                self.u8(after);
+            }
+        }
     }
 }
 

@@ -389,10 +389,9 @@ impl<'a> Subscribe<'a> {
         }
         match self.filters.0 {
             Repr::Wire(b, _) => w.bytes(b),
-            Repr::List(l) => l.iter().for_each(|s| {
-                w.str(s.filter);
-                w.u8(s.options.as_u8());
-            }),
+            Repr::List(l) => l
+                .iter()
+                .for_each(|s| w.binary_then(s.filter.as_bytes(), s.options.as_u8())),
         }
     }
 }
