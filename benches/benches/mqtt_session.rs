@@ -24,17 +24,78 @@ const PAYLOAD: [u8; 64] = [0x42; 64];
 
 type S = Session<16, 4096, 1024>;
 
+/// Bytes one session wrote, waiting to be handed to the other.
+struct Wire {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+/// What the application saw.
+#[derive(Default)]
+struct Seen {
+    delivered: u64,
+    completed: u64,
+}
+
 struct Ours {
     client: Box<S>,
     server: Box<S>,
-    wire: Vec<u8>,
-    delivered: u64,
-    completed: u64,
+    to_server: Wire,
+    to_client: Wire,
+    seen: Seen,
+}
+
+/// The driver contract: after an input or a command, poll transmits and
+/// events until both return `None` in the same round. Frames go to `out`.
+fn drain(s: &mut S, out: &mut Wire, seen: &mut Seen) {
+    let now = Instant::ZERO;
+    loop {
+        let mut progress = false;
+        let mut accept = false;
+        while let Some(ev) = s.poll_event() {
+            progress = true;
+            match ev {
+                Event::Message { payload, .. } => {
+                    black_box(payload);
+                    seen.delivered += 1;
+                }
+                Event::Published { .. } => seen.completed += 1,
+                Event::ConnectReceived { .. } => accept = true,
+                _ => {}
+            }
+        }
+        if accept {
+            s.accept(now, &AcceptOptions::default()).unwrap();
+        }
+        // Every frame fits: `out` keeps room for a whole transmit buffer.
+        while let Some(t) = s.poll_transmit(now, &mut out.buf[out.len..]) {
+            out.len += t.len;
+            progress = true;
+            assert!(out.buf.len() - out.len >= S::TRANSMIT_BUF);
+        }
+        if !progress {
+            return;
+        }
+    }
+}
+
+/// Hands `input` to `s`, draining it after every call.
+fn deliver(s: &mut S, input: &mut Wire, out: &mut Wire, seen: &mut Seen) {
+    let mut at = 0;
+    while at < input.len {
+        at += s.handle_bytes(Instant::ZERO, &input.buf[at..input.len]);
+        drain(s, out, seen);
+    }
+    input.len = 0;
 }
 
 impl Ours {
     fn new() -> Ours {
         let now = Instant::ZERO;
+        let wire = || Wire {
+            buf: vec![0; 4 * S::TRANSMIT_BUF],
+            len: 0,
+        };
         let mut o = Ours {
             // Topic aliases off: the peer sends the full topic every time,
             // so both engines do the same exchange byte for byte.
@@ -46,9 +107,9 @@ impl Ours {
                 now,
             )),
             server: Box::new(Session::new(Config::server(), now)),
-            wire: vec![0; S::TRANSMIT_BUF],
-            delivered: 0,
-            completed: 0,
+            to_server: wire(),
+            to_client: wire(),
+            seen: Seen::default(),
         };
         o.client.handle_transport_up(now);
         o.server.handle_transport_up(now);
@@ -62,51 +123,23 @@ impl Ours {
         o
     }
 
+    /// Carries bytes between the two sessions until neither has any to
+    /// send, draining each after every input (as an embedding would).
     fn pump(&mut self) {
-        let now = Instant::ZERO;
-        loop {
-            let mut progress = false;
-            while let Some(t) = self.client.poll_transmit(now, &mut self.wire) {
-                progress = true;
-                let mut input = &self.wire[..t.len];
-                while !input.is_empty() {
-                    let n = self.server.handle_bytes(now, input);
-                    input = &input[n..];
-                    let mut accept = false;
-                    while let Some(ev) = self.server.poll_event() {
-                        match ev {
-                            Event::Message { payload, .. } => {
-                                black_box(payload);
-                                self.delivered += 1;
-                            }
-                            Event::ConnectReceived { .. } => accept = true,
-                            _ => {}
-                        }
-                    }
-                    if accept {
-                        self.server.accept(now, &AcceptOptions::default()).unwrap();
-                    }
-                }
-            }
-            while let Some(t) = self.server.poll_transmit(now, &mut self.wire) {
-                progress = true;
-                let mut input = &self.wire[..t.len];
-                while !input.is_empty() {
-                    let n = self.client.handle_bytes(now, input);
-                    input = &input[n..];
-                    while let Some(ev) = self.client.poll_event() {
-                        if let Event::Published { .. } = ev {
-                            self.completed += 1;
-                        }
-                    }
-                }
-            }
-            while self.client.poll_event().is_some() {
-                progress = true;
-            }
-            if !progress {
-                return;
-            }
+        drain(&mut self.client, &mut self.to_server, &mut self.seen);
+        while self.to_server.len > 0 {
+            deliver(
+                &mut self.server,
+                &mut self.to_server,
+                &mut self.to_client,
+                &mut self.seen,
+            );
+            deliver(
+                &mut self.client,
+                &mut self.to_client,
+                &mut self.to_server,
+                &mut self.seen,
+            );
         }
     }
 
@@ -252,9 +285,9 @@ fn bench(c: &mut Criterion) {
         ours.exchange(qos, 10);
         let mut theirs = peer::Theirs::new();
         theirs.exchange(qos.as_u8(), 10);
-        assert_eq!((ours.delivered, theirs.delivered), (10, 10));
+        assert_eq!((ours.seen.delivered, theirs.delivered), (10, 10));
         if qos != QoS::AtMostOnce {
-            assert_eq!((ours.completed, theirs.completed), (10, 10), "{name}");
+            assert_eq!((ours.seen.completed, theirs.completed), (10, 10), "{name}");
         }
 
         let mut g = c.benchmark_group(format!("mqtt_session/{name}"));
