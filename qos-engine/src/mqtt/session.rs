@@ -6,8 +6,9 @@ use core::num::NonZeroU16;
 
 use mqtt_codec::{
     Auth, ConnAck, Connect, DecodeError, DecodeOptions, Disconnect, EncodeError, Packet,
-    Properties, Property, ProtocolLevel, PubResponse, Publish, QoS, ReasonCode, ReasonCodes,
-    Status, SubAck, Subscribe, Subscription, TopicFilters, UnsubAck, Unsubscribe, Will,
+    PacketType, Properties, Property, ProtocolLevel, PubResponse, Publish, QoS, ReasonCode,
+    ReasonCodes, Status, SubAck, Subscribe, Subscription, TopicFilters, UnsubAck, Unsubscribe,
+    Will,
 };
 
 use super::alias::{AliasTable, ALIASES};
@@ -59,12 +60,16 @@ enum Conn {
     Closed,
 }
 
-/// A frame kept at the front of the receive buffer until the borrowed event
-/// it produced has been handed out.
+/// A frame kept at the front of the receive buffer for an event that
+/// borrows from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Held {
     None,
-    /// The event is not handed out yet.
+    /// A whole PUBLISH on a live connection: `poll_event` decodes it,
+    /// applies it and hands the message out straight from that decode (its
+    /// topic checked once, by the codec). Frames behind it wait.
+    Publish,
+    /// A frame whose event is not handed out yet.
     Pending {
         len: usize,
         kind: HeldKind,
@@ -77,7 +82,6 @@ enum Held {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum HeldKind {
-    Message(MsgView),
     Connected,
     ConnectReceived { session_present: bool },
     Auth,
@@ -87,18 +91,25 @@ enum HeldKind {
     UnsubscribeReceived,
 }
 
-/// Where a held PUBLISH's fields sit in the receive buffer, so that its
-/// event is built without decoding the frame again (when it has no
-/// properties; otherwise the frame is decoded again for them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct MsgView {
-    topic: (u32, u32),
-    payload: (u32, u32),
-    plain: bool,
-    qos: QoS,
-    retain: bool,
-    dup: bool,
-    pid: u16,
+/// What became of the PUBLISH `poll_event` took from the receive buffer.
+enum Taken<'r> {
+    /// Hand this out (with the topic of this incoming Topic Alias when the
+    /// frame's own topic is empty).
+    Message(Event<'r>, Option<u16>),
+    /// Nothing to hand out (a duplicate, or a protocol error now queued
+    /// as events): go on with the frames behind it.
+    Nothing,
+    /// The frame stays where it is: it is not whole yet, or it waits for a
+    /// free incoming slot (3.1.1).
+    Stays,
+}
+
+/// Whether an incoming QoS > 0 PUBLISH goes to the application.
+enum Incoming {
+    Deliver,
+    Duplicate,
+    /// No free slot (3.1.1 back-pressure): the frame waits.
+    Blocked,
 }
 
 /// What the peer allows us.
@@ -136,6 +147,16 @@ impl PeerLimits {
 /// outputs.
 #[derive(Clone, Debug)]
 pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX: usize = 1024> {
+    /// The receive buffer, apart from the rest of the state so that a
+    /// message event can hand out the topic and payload of the frame just
+    /// decoded (and checked) while that frame's effects are applied.
+    rx: [u8; RX],
+    pub(super) core: Core<INFLIGHT, BUF, RX>,
+}
+
+/// Everything but the receive buffer.
+#[derive(Clone, Debug)]
+pub(super) struct Core<const INFLIGHT: usize, const BUF: usize, const RX: usize> {
     cfg: Config,
     clock: Monotonic,
     level: ProtocolLevel,
@@ -157,8 +178,11 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     /// This connection carried a CONNECT: its end applies the session
     /// expiry (a connection cut before CONNECT leaves the session alone).
     bound: bool,
-    rx: [u8; RX],
-    rx_len: usize,
+    /// The buffered received bytes are `rx[rx_at..rx_end]` of
+    /// `Session::rx`: frames taken from the front advance `rx_at`, and the
+    /// buffer is compacted once per `handle_bytes`, not once per frame.
+    rx_at: usize,
+    rx_end: usize,
     held: Held,
     frames: FrameQueue<RX>,
     ctrl: heapless::Deque<Ctrl, CTRL_CAP>,
@@ -183,9 +207,6 @@ pub struct Session<const INFLIGHT: usize = 16, const BUF: usize = 4096, const RX
     disconnect_expiry: Option<u32>,
     /// A local disconnect: ready PUBACK/PUBREC go out before the DISCONNECT.
     flush_acks: bool,
-    /// The PUBLISH at the front of the receive buffer waits for a free
-    /// incoming slot (3.1.1, see `on_publish`).
-    in_blocked: bool,
     pending_session_present: bool,
     /// Server: Clean Start and Session Expiry Interval of the CONNECT
     /// awaiting `accept`.
@@ -221,110 +242,115 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// ```
     pub fn new(cfg: Config, now: Instant) -> Self {
         Session {
-            level: cfg.protocol,
-            store_level: match cfg.role {
-                Role::Client => cfg.protocol,
-                Role::Server => ProtocolLevel::V5,
-            },
-            cfg,
-            clock: Monotonic::new(now),
-            conn: Conn::Down,
-            store: Store::new(),
-            inbound: Inbound::new(),
-            ids: PacketIds::new(),
-            rel_seq: 0,
-            has_state: false,
-            session_expiry: 0,
-            clean_start: true,
-            bound: false,
             rx: [0; RX],
-            rx_len: 0,
-            held: Held::None,
-            frames: FrameQueue::new(),
-            ctrl: heapless::Deque::new(),
-            events: heapless::Deque::new(),
-            events_before_held: 0,
-            timers: Timers::default(),
-            keep_alive: 0,
-            last_rx: now,
-            last_tx: now,
-            ping_queued: false,
-            pinged_since_rx: false,
-            peer: PeerLimits::DEFAULT,
-            out_alias: AliasTable::new(),
-            in_alias: AliasTable::new(),
-            auth_method: heapless::Vec::new(),
-            close_pending: false,
-            lost_requests: 0,
-            final_disconnect: None,
-            disconnect_expiry: None,
-            flush_acks: false,
-            in_blocked: false,
-            pending_session_present: false,
-            pending_connect: (true, 0),
-            stats: Stats::default(),
-            tx_idle: false,
+            core: Core {
+                level: cfg.protocol,
+                store_level: match cfg.role {
+                    Role::Client => cfg.protocol,
+                    Role::Server => ProtocolLevel::V5,
+                },
+                cfg,
+                clock: Monotonic::new(now),
+                conn: Conn::Down,
+                store: Store::new(),
+                inbound: Inbound::new(),
+                ids: PacketIds::new(),
+                rel_seq: 0,
+                has_state: false,
+                session_expiry: 0,
+                clean_start: true,
+                bound: false,
+                rx_at: 0,
+                rx_end: 0,
+                held: Held::None,
+                frames: FrameQueue::new(),
+                ctrl: heapless::Deque::new(),
+                events: heapless::Deque::new(),
+                events_before_held: 0,
+                timers: Timers::default(),
+                keep_alive: 0,
+                last_rx: now,
+                last_tx: now,
+                ping_queued: false,
+                pinged_since_rx: false,
+                peer: PeerLimits::DEFAULT,
+                out_alias: AliasTable::new(),
+                in_alias: AliasTable::new(),
+                auth_method: heapless::Vec::new(),
+                close_pending: false,
+                lost_requests: 0,
+                final_disconnect: None,
+                disconnect_expiry: None,
+                flush_acks: false,
+                pending_session_present: false,
+                pending_connect: (true, 0),
+                stats: Stats::default(),
+                tx_idle: false,
+            },
         }
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.cfg
+        &self.core.cfg
     }
 
     /// The protocol level of the current (or last) connection.
     pub fn protocol(&self) -> ProtocolLevel {
-        self.level
+        self.core.level
     }
 
     /// Whether CONNECT / CONNACK have been exchanged on a live connection.
     pub fn is_connected(&self) -> bool {
-        self.conn == Conn::Connected
+        self.core.conn == Conn::Connected
     }
 
     /// Whether a transport is attached (from `handle_transport_up` to
     /// `handle_transport_down`).
     pub fn has_transport(&self) -> bool {
-        self.conn != Conn::Down
+        self.core.conn != Conn::Down
     }
 
     /// Counters of what the session has done.
     pub fn stats(&self) -> Stats {
-        self.stats
+        self.core.stats
     }
 
     /// Outgoing messages and requests holding a packet identifier (or
     /// queued at QoS 0), out of `INFLIGHT`.
     pub fn inflight(&self) -> usize {
-        self.store.slots().len()
+        self.core.store.slots().len()
     }
 
     /// Bytes of the outgoing store in use, out of `BUF`.
     pub fn store_bytes(&self) -> usize {
-        self.store.bytes_used()
+        self.core.store.bytes_used()
     }
 
     /// Incoming QoS 1 / QoS 2 exchanges not finished yet.
     pub fn inbound_inflight(&self) -> usize {
-        self.inbound.len()
+        self.core.inbound.len()
     }
 
     /// Whether the packet identifier is held by an unfinished outgoing
     /// message or request.
     pub fn packet_id_in_use(&self, packet_id: u16) -> bool {
-        self.store.pid_in_use(packet_id)
+        self.core.store.pid_in_use(packet_id)
     }
 
     /// Packet identifiers of outgoing messages still awaiting
     /// acknowledgement, in the order they were published.
     pub fn unacknowledged(&self) -> impl Iterator<Item = NonZeroU16> + '_ {
-        self.store
+        self.core
+            .store
             .slots()
             .iter()
             .filter(|s| s.kind == Kind::Publish)
             .filter_map(|s| NonZeroU16::new(s.pid))
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BUF, RX> {
     fn receive_maximum(&self) -> u16 {
         let cap = u16::try_from(INFLIGHT).unwrap_or(u16::MAX).max(1);
         self.cfg.receive_maximum.clamp(1, cap)
@@ -354,7 +380,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         self.tx_idle = false;
         self.clock.observe(now)
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT, BUF, RX> {
     // ------------------------------------------------------------------
     // Inputs
     // ------------------------------------------------------------------
@@ -365,15 +393,17 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// resending once CONNACK is exchanged ([MQTT-4.4.0-1]). Ignored if a
     /// transport is already attached.
     pub fn handle_transport_up(&mut self, now: Instant) {
-        let now = self.input(now);
-        if self.conn != Conn::Down {
+        let now = self.core.input(now);
+        if self.core.conn != Conn::Down {
             return;
         }
-        self.reset_connection(now);
-        self.conn = Conn::Up;
-        self.timers.stop(Timer::SessionExpiry);
-        if !self.is_client() {
-            self.timers.set(Timer::Dead, now + self.cfg.connect_timeout);
+        self.core.reset_connection(now);
+        self.core.conn = Conn::Up;
+        self.core.timers.stop(Timer::SessionExpiry);
+        if !self.core.is_client() {
+            self.core
+                .timers
+                .set(Timer::Dead, now + self.core.cfg.connect_timeout);
         }
     }
 
@@ -382,34 +412,43 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// session state is kept until the Session Expiry Interval passes
     /// ([MQTT-4.1.0-2]), or dropped now when it is 0 (or Clean Session at 3.x).
     pub fn handle_transport_down(&mut self, now: Instant) {
-        let now = self.input(now);
-        if self.conn == Conn::Down {
+        let now = self.core.input(now);
+        if self.core.conn == Conn::Down {
             return;
         }
-        let was = self.conn;
-        self.conn = Conn::Down;
+        let was = self.core.conn;
+        self.core.conn = Conn::Down;
         if !matches!(was, Conn::Closed | Conn::Closing) {
-            self.push_event(Event::Disconnected(DisconnectCause::TransportClosed));
+            self.core
+                .push_event(Event::Disconnected(DisconnectCause::TransportClosed));
         }
-        self.drop_connection_state();
-        self.timers.stop_all();
-        if !self.bound {
+        self.core.drop_connection_state();
+        self.core.timers.stop_all();
+        if !self.core.bound {
             return;
         }
-        if !self.has_state && self.store.slots().iter().all(|s| s.kind != Kind::Publish) {
+        if !self.core.has_state
+            && self
+                .core
+                .store
+                .slots()
+                .iter()
+                .all(|s| s.kind != Kind::Publish)
+        {
             return;
         }
-        let expiry = if self.level == ProtocolLevel::V5 {
-            self.session_expiry
-        } else if self.clean_start {
+        let expiry = if self.core.level == ProtocolLevel::V5 {
+            self.core.session_expiry
+        } else if self.core.clean_start {
             0
         } else {
             u32::MAX
         };
         match expiry {
-            0 => self.discard_state(),
+            0 => self.core.discard_state(),
             u32::MAX => {}
             secs => self
+                .core
                 .timers
                 .set(Timer::SessionExpiry, now + Duration::from_secs(secs.into())),
         }
@@ -421,20 +460,28 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// ever dropped. Bytes arriving while no connection is up, or after the
     /// session decided to close, are taken and ignored.
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) -> usize {
-        let now = self.input(now);
-        match self.conn {
+        let now = self.core.input(now);
+        match self.core.conn {
             Conn::Down | Conn::Closing | Conn::Closed => {
-                self.stats.bytes_received += bytes.len() as u64;
+                self.core.stats.bytes_received += bytes.len() as u64;
                 return bytes.len();
             }
             _ => {}
         }
-        self.release_held();
-        let n = bytes.len().min(RX - self.rx_len);
-        self.rx[self.rx_len..self.rx_len + n].copy_from_slice(&bytes[..n]);
-        self.rx_len += n;
-        self.stats.bytes_received += n as u64;
-        self.process(now);
+        let c = &mut self.core;
+        c.release_held();
+        if c.rx_at > 0 {
+            // The frames taken since the last call leave the front: one
+            // move per call, however many frames were taken.
+            self.rx.copy_within(c.rx_at..c.rx_end, 0);
+            c.rx_end -= c.rx_at;
+            c.rx_at = 0;
+        }
+        let n = bytes.len().min(RX - c.rx_end);
+        self.rx[c.rx_end..c.rx_end + n].copy_from_slice(&bytes[..n]);
+        c.rx_end += n;
+        c.stats.bytes_received += n as u64;
+        c.process(&self.rx, now);
         n
     }
 
@@ -442,39 +489,40 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// dead peer, connect timeout, session expiry); called early it does
     /// nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let now = self.input(now);
-        while let Some(t) = self.timers.expired(now) {
+        let now = self.core.input(now);
+        while let Some(t) = self.core.timers.expired(now) {
             match t {
                 Timer::Ping => {
-                    if self.conn == Conn::Connected && !self.ping_queued {
-                        self.ping_queued = true;
-                        let _ = self.ctrl.push_back(Ctrl::PingReq);
+                    if self.core.conn == Conn::Connected && !self.core.ping_queued {
+                        self.core.ping_queued = true;
+                        let _ = self.core.ctrl.push_back(Ctrl::PingReq);
                     }
                 }
-                Timer::Dead => match self.conn {
+                Timer::Dead => match self.core.conn {
                     Conn::Connected | Conn::Connecting | Conn::Up | Conn::Accepting => {
-                        let v5_server = !self.is_client()
-                            && self.level == ProtocolLevel::V5
-                            && self.conn == Conn::Connected;
-                        self.push_event(Event::Disconnected(DisconnectCause::Timeout));
+                        let v5_server = !self.core.is_client()
+                            && self.core.level == ProtocolLevel::V5
+                            && self.core.conn == Conn::Connected;
+                        self.core
+                            .push_event(Event::Disconnected(DisconnectCause::Timeout));
                         if v5_server {
                             // "the Server … uses DISCONNECT with Reason Code
                             // 0x8D (Keep Alive timeout)" (§3.1.2.10).
-                            self.close_with(Some(ReasonCode::KeepAliveTimeout));
+                            self.core.close_with(Some(ReasonCode::KeepAliveTimeout));
                         } else {
-                            self.close_with(None);
+                            self.core.close_with(None);
                         }
                     }
                     _ => {}
                 },
                 Timer::SessionExpiry => {
-                    if self.conn == Conn::Down {
-                        self.discard_state();
+                    if self.core.conn == Conn::Down {
+                        self.core.discard_state();
                     }
                 }
             }
         }
-        self.arm_keepalive();
+        self.core.arm_keepalive();
     }
 
     // ------------------------------------------------------------------
@@ -486,25 +534,25 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// [`Event::SessionDiscarded`]); without it, unacknowledged messages are
     /// resent once the server confirms Session Present.
     pub fn connect(&mut self, now: Instant, opts: &ConnectOptions<'_>) -> Result<(), CommandError> {
-        let now = self.input(now);
-        if !self.is_client() {
+        let now = self.core.input(now);
+        if !self.core.is_client() {
             return Err(CommandError::WrongRole);
         }
-        if self.conn != Conn::Up {
+        if self.core.conn != Conn::Up {
             return Err(CommandError::InvalidState);
         }
-        let v5 = self.level == ProtocolLevel::V5;
+        let v5 = self.core.level == ProtocolLevel::V5;
         let mut props: heapless::Vec<Property<'_>, 6> = heapless::Vec::new();
         if v5 {
             if opts.session_expiry != 0 {
                 let _ = props.push(Property::SessionExpiryInterval(opts.session_expiry));
             }
-            if self.receive_maximum() != u16::MAX {
-                let _ = props.push(Property::ReceiveMaximum(self.receive_maximum()));
+            if self.core.receive_maximum() != u16::MAX {
+                let _ = props.push(Property::ReceiveMaximum(self.core.receive_maximum()));
             }
-            let _ = props.push(Property::MaximumPacketSize(self.maximum_packet_size()));
-            if self.topic_alias_maximum() > 0 {
-                let _ = props.push(Property::TopicAliasMaximum(self.topic_alias_maximum()));
+            let _ = props.push(Property::MaximumPacketSize(self.core.maximum_packet_size()));
+            if self.core.topic_alias_maximum() > 0 {
+                let _ = props.push(Property::TopicAliasMaximum(self.core.topic_alias_maximum()));
             }
             if let Some(m) = opts.auth_method {
                 let _ = props.push(Property::AuthenticationMethod(m));
@@ -525,7 +573,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             properties: w.properties,
         });
         let packet = Packet::Connect(Connect {
-            level: self.level,
+            level: self.core.level,
             clean_start: opts.clean_start,
             keep_alive: opts.keep_alive,
             client_id: opts.client_id,
@@ -534,19 +582,21 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             will,
             properties: Properties::from_list(&props),
         });
-        self.frames.push(&packet, self.level)?;
+        self.core.frames.push(&packet, self.core.level)?;
         // Committed from here on.
-        self.auth_method.clear();
-        let _ = self.auth_method.extend_from_slice(method);
+        self.core.auth_method.clear();
+        let _ = self.core.auth_method.extend_from_slice(method);
         if opts.clean_start {
-            self.discard_state();
+            self.core.discard_state();
         }
-        self.clean_start = opts.clean_start;
-        self.bound = true;
-        self.session_expiry = if v5 { opts.session_expiry } else { 0 };
-        self.keep_alive = opts.keep_alive;
-        self.conn = Conn::Connecting;
-        self.timers.set(Timer::Dead, now + self.cfg.connect_timeout);
+        self.core.clean_start = opts.clean_start;
+        self.core.bound = true;
+        self.core.session_expiry = if v5 { opts.session_expiry } else { 0 };
+        self.core.keep_alive = opts.keep_alive;
+        self.core.conn = Conn::Connecting;
+        self.core
+            .timers
+            .set(Timer::Dead, now + self.core.cfg.connect_timeout);
         Ok(())
     }
 
@@ -555,30 +605,32 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// Maximum, Maximum Packet Size, Topic Alias Maximum, Server Keep Alive).
     /// Resumed messages go out after it.
     pub fn accept(&mut self, now: Instant, opts: &AcceptOptions<'_>) -> Result<(), CommandError> {
-        let now = self.input(now);
-        if self.is_client() {
+        let now = self.core.input(now);
+        if self.core.is_client() {
             return Err(CommandError::WrongRole);
         }
-        if self.conn != Conn::Accepting {
+        if self.core.conn != Conn::Accepting {
             return Err(CommandError::InvalidState);
         }
-        let v5 = self.level == ProtocolLevel::V5;
-        self.push_connack(opts)?;
-        (self.clean_start, self.session_expiry) = self.pending_connect;
-        self.bound = true;
-        if self.clean_start {
+        let v5 = self.core.level == ProtocolLevel::V5;
+        self.core.push_connack(opts)?;
+        (self.core.clean_start, self.core.session_expiry) = self.core.pending_connect;
+        self.core.bound = true;
+        if self.core.clean_start {
             // [MQTT-3.1.4-4]: "The Server MUST perform the processing of
             // Clean Start".
-            self.discard_state();
+            self.core.discard_state();
         }
-        if let Some(ka) = self.cfg.server_keep_alive.filter(|_| v5) {
+        if let Some(ka) = self.core.cfg.server_keep_alive.filter(|_| v5) {
             // [MQTT-3.2.2-21]: the client uses the Server Keep Alive.
-            self.keep_alive = ka;
+            self.core.keep_alive = ka;
         }
-        self.on_connected(now);
+        self.core.on_connected(now);
         Ok(())
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BUF, RX> {
     fn push_connack(&mut self, opts: &AcceptOptions<'_>) -> Result<(), CommandError> {
         let v5 = self.level == ProtocolLevel::V5;
         let mut props: heapless::Vec<Property<'_>, 8> = heapless::Vec::new();
@@ -612,16 +664,18 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         });
         self.frames.push(&packet, self.level)
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT, BUF, RX> {
     /// Server: refuses the CONNECT with `reason` (≥ 0x80; at 3.x mapped to
     /// the 3.1.1 return code) and closes ([MQTT-3.2.2-7]). The session
     /// state is untouched.
     pub fn reject(&mut self, now: Instant, reason: ReasonCode) -> Result<(), CommandError> {
-        self.input(now);
-        if self.is_client() {
+        self.core.input(now);
+        if self.core.is_client() {
             return Err(CommandError::WrongRole);
         }
-        if self.conn != Conn::Accepting || !reason.is_error() {
+        if self.core.conn != Conn::Accepting || !reason.is_error() {
             return Err(CommandError::InvalidState);
         }
         let packet = Packet::ConnAck(ConnAck {
@@ -629,10 +683,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             reason_code: reason,
             properties: Properties::EMPTY,
         });
-        self.frames.push(&packet, self.level)?;
-        self.push_event(Event::Disconnected(DisconnectCause::Local(reason)));
-        self.conn = Conn::Closing;
-        self.close_pending = true;
+        self.core.frames.push(&packet, self.core.level)?;
+        self.core
+            .push_event(Event::Disconnected(DisconnectCause::Local(reason)));
+        self.core.conn = Conn::Closing;
+        self.core.close_pending = true;
         Ok(())
     }
 
@@ -646,8 +701,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         now: Instant,
         msg: &PublishOptions<'_>,
     ) -> Result<Option<NonZeroU16>, CommandError> {
-        self.input(now);
-        if self.store_level != ProtocolLevel::V5 && !msg.properties.is_empty() {
+        self.core.input(now);
+        if self.core.store_level != ProtocolLevel::V5 && !msg.properties.is_empty() {
             return Err(CommandError::Encode(EncodeError::NotAtThisLevel));
         }
         if msg.properties.topic_alias().is_some() {
@@ -655,20 +710,20 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 DecodeError::PropertyNotAllowed,
             )));
         }
-        if self.conn == Conn::Connected {
-            if msg.qos.as_u8() > self.peer.maximum_qos {
+        if self.core.conn == Conn::Connected {
+            if msg.qos.as_u8() > self.core.peer.maximum_qos {
                 return Err(CommandError::QoSNotSupported);
             }
-            if msg.retain && !self.peer.retain_available {
+            if msg.retain && !self.core.peer.retain_available {
                 return Err(CommandError::RetainNotSupported);
             }
         }
-        self.store.check(0).map_err(full)?;
-        let mut ids = self.ids;
+        self.core.store.check(0).map_err(full)?;
+        let mut ids = self.core.ids;
         let pid = if msg.qos == QoS::AtMostOnce {
             None
         } else {
-            let store = &self.store;
+            let store = &self.core.store;
             Some(
                 ids.allocate(|id| store.pid_in_use(id.get()))
                     .map_err(|_| CommandError::PacketIdsExhausted)?,
@@ -683,11 +738,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             properties: msg.properties,
             payload: msg.payload,
         });
-        let level = self.store_level;
+        let level = self.core.store_level;
         // The peer's limit applies once it is known ([MQTT-3.2.2-15]); a
         // message queued before is checked again when written.
-        let max = if self.conn == Conn::Connected {
-            self.peer.maximum_packet_size as usize
+        let max = if self.core.conn == Conn::Connected {
+            self.core.peer.maximum_packet_size as usize
         } else {
             usize::MAX
         };
@@ -702,7 +757,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             off: 0,
             len: 0,
         };
-        self.store
+        self.core
+            .store
             .push_tail(slot, |free| match packet.encode(level, free) {
                 Ok(n) if n > max => Err(CommandError::PacketTooLarge),
                 Ok(n) => Ok(n),
@@ -713,7 +769,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 Err(e) => Err(e.into()),
             })
             .map_err(full)??;
-        self.ids = ids;
+        self.core.ids = ids;
         Ok(pid)
     }
 
@@ -726,11 +782,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         filters: &[Subscription<'_>],
         properties: Properties<'_>,
     ) -> Result<NonZeroU16, CommandError> {
-        self.input(now);
-        if !self.is_client() {
+        self.core.input(now);
+        if !self.core.is_client() {
             return Err(CommandError::WrongRole);
         }
-        self.push_request(Kind::Subscribe, |pid| {
+        self.core.push_request(Kind::Subscribe, |pid| {
             Packet::Subscribe(Subscribe {
                 packet_id: pid,
                 properties,
@@ -747,11 +803,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         filters: &[&str],
         properties: Properties<'_>,
     ) -> Result<NonZeroU16, CommandError> {
-        self.input(now);
-        if !self.is_client() {
+        self.core.input(now);
+        if !self.core.is_client() {
             return Err(CommandError::WrongRole);
         }
-        self.push_request(Kind::Unsubscribe, |pid| {
+        self.core.push_request(Kind::Unsubscribe, |pid| {
             Packet::Unsubscribe(Unsubscribe {
                 packet_id: pid,
                 properties,
@@ -759,7 +815,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             })
         })
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BUF, RX> {
     fn push_request<'p>(
         &mut self,
         kind: Kind,
@@ -800,7 +858,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         self.ids = ids;
         Ok(pid)
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT, BUF, RX> {
     /// Server: answers the SUBSCRIBE `packet_id` with one reason code (or
     /// granted QoS) per filter, in order ([MQTT-3.8.4-2], [MQTT-3.9.3-1]).
     pub fn suback(
@@ -809,8 +869,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         packet_id: NonZeroU16,
         reason_codes: &[ReasonCode],
     ) -> Result<(), CommandError> {
-        self.input(now);
-        self.server_frame(Packet::SubAck(SubAck {
+        self.core.input(now);
+        self.core.server_frame(Packet::SubAck(SubAck {
             packet_id: packet_id.get(),
             properties: Properties::EMPTY,
             reason_codes: ReasonCodes::from_list(reason_codes),
@@ -825,19 +885,21 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         packet_id: NonZeroU16,
         reason_codes: &[ReasonCode],
     ) -> Result<(), CommandError> {
-        self.input(now);
-        let codes = if self.level == ProtocolLevel::V5 {
+        self.core.input(now);
+        let codes = if self.core.level == ProtocolLevel::V5 {
             reason_codes
         } else {
             &[]
         };
-        self.server_frame(Packet::UnsubAck(UnsubAck {
+        self.core.server_frame(Packet::UnsubAck(UnsubAck {
             packet_id: packet_id.get(),
             properties: Properties::EMPTY,
             reason_codes: ReasonCodes::from_list(codes),
         }))
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BUF, RX> {
     fn server_frame(&mut self, packet: Packet<'_>) -> Result<(), CommandError> {
         if self.is_client() {
             return Err(CommandError::WrongRole);
@@ -847,7 +909,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         }
         self.frames.push(&packet, self.level)
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT, BUF, RX> {
     /// Manual acknowledgement (with [`Config::manual_ack`]): the application
     /// has taken ownership of the message `packet_id`; its PUBACK (QoS 1) or
     /// PUBREC (QoS 2) goes out with `reason` — after those of earlier
@@ -859,17 +923,18 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         packet_id: NonZeroU16,
         reason: ReasonCode,
     ) -> Result<(), CommandError> {
-        self.input(now);
+        self.core.input(now);
         let i = self
+            .core
             .inbound
             .find_awaiting_app(packet_id.get())
             .ok_or(CommandError::NotAwaitingAck)?;
-        let rc = if self.level == ProtocolLevel::V5 {
+        let rc = if self.core.level == ProtocolLevel::V5 {
             reason
         } else {
             ReasonCode::Success
         };
-        self.inbound.get_mut(i).state = InState::AckReady(rc.as_u8());
+        self.core.inbound.get_mut(i).state = InState::AckReady(rc.as_u8());
         Ok(())
     }
 
@@ -883,24 +948,26 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         reason: ReasonCode,
         data: Option<&[u8]>,
     ) -> Result<(), CommandError> {
-        self.input(now);
-        if self.level != ProtocolLevel::V5 || self.auth_method.is_empty() {
+        self.core.input(now);
+        if self.core.level != ProtocolLevel::V5 || self.core.auth_method.is_empty() {
             // [MQTT-4.12.0-7]: no AUTH without an Authentication Method.
             return Err(CommandError::InvalidState);
         }
         let ok_state = match reason {
             ReasonCode::ContinueAuthentication => matches!(
-                self.conn,
+                self.core.conn,
                 Conn::Connecting | Conn::Accepting | Conn::Connected
             ),
-            ReasonCode::ReAuthenticate => self.is_client() && self.conn == Conn::Connected,
-            ReasonCode::Success => !self.is_client() && self.conn == Conn::Connected,
+            ReasonCode::ReAuthenticate => {
+                self.core.is_client() && self.core.conn == Conn::Connected
+            }
+            ReasonCode::Success => !self.core.is_client() && self.core.conn == Conn::Connected,
             _ => false,
         };
         if !ok_state {
             return Err(CommandError::InvalidState);
         }
-        let method = core::str::from_utf8(&self.auth_method).unwrap_or("");
+        let method = core::str::from_utf8(&self.core.auth_method).unwrap_or("");
         let mut props: heapless::Vec<Property<'_>, 2> = heapless::Vec::new();
         let _ = props.push(Property::AuthenticationMethod(method));
         if let Some(d) = data {
@@ -910,8 +977,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             reason_code: reason,
             properties: Properties::from_list(&props),
         });
-        let level = self.level;
-        self.frames.push(&packet, level)
+        let level = self.core.level;
+        self.core.frames.push(&packet, level)
     }
 
     /// Ends the connection with DISCONNECT `reason` (0x00 normal, 0x04 with
@@ -924,32 +991,34 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         reason: ReasonCode,
         session_expiry: Option<u32>,
     ) -> Result<(), CommandError> {
-        self.input(now);
+        self.core.input(now);
         if !matches!(
-            self.conn,
+            self.core.conn,
             Conn::Connected | Conn::Connecting | Conn::Accepting
         ) {
             return Err(CommandError::InvalidState);
         }
-        let expiry = session_expiry.filter(|_| self.is_client() && self.level == ProtocolLevel::V5);
+        let expiry = session_expiry
+            .filter(|_| self.core.is_client() && self.core.level == ProtocolLevel::V5);
         if let Some(e) = expiry {
             // §3.14.2.2.2: "If the Session Expiry Interval in the CONNECT
             // packet was zero, then it is a Protocol Error to set a non-zero
             // Session Expiry Interval in the DISCONNECT packet".
-            if self.session_expiry == 0 && e != 0 {
+            if self.core.session_expiry == 0 && e != 0 {
                 return Err(CommandError::InvalidState);
             }
         }
-        self.push_event(Event::Disconnected(DisconnectCause::Local(reason)));
+        self.core
+            .push_event(Event::Disconnected(DisconnectCause::Local(reason)));
         if let Some(e) = expiry {
-            self.session_expiry = e;
+            self.core.session_expiry = e;
         }
-        let (frames, ctrl) = (self.frames.clone(), self.ctrl.clone());
-        self.close_local(reason);
-        self.disconnect_expiry = expiry;
-        if self.flush_acks {
-            self.frames = frames;
-            self.ctrl = ctrl;
+        let (frames, ctrl) = (self.core.frames.clone(), self.core.ctrl.clone());
+        self.core.close_local(reason);
+        self.core.disconnect_expiry = expiry;
+        if self.core.flush_acks {
+            self.core.frames = frames;
+            self.core.ctrl = ctrl;
         }
         Ok(())
     }
@@ -961,7 +1030,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// The next deadline: call [`Session::handle_timeout`] then. `None` when
     /// no timer runs.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next()
+        self.core.timers.next()
     }
 
     /// Writes whole frames to send into `buf` (as many as fit) and says how
@@ -971,18 +1040,20 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// empty `buf` stays queued.
     #[inline(always)]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
-        if self.tx_idle {
-            self.clock.observe(now);
+        if self.core.tx_idle {
+            self.core.clock.observe(now);
             return None;
         }
-        self.transmit(now, buf)
+        self.core.transmit(&self.rx, now, buf)
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BUF, RX> {
     #[inline(never)]
-    fn transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+    fn transmit(&mut self, rx: &[u8], now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         let now = self.clock.observe(now);
         self.release_held();
-        self.process(now);
+        self.process(rx, now);
         let mut pos = 0;
         loop {
             let n = self.next_frame(&mut buf[pos..]);
@@ -991,7 +1062,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             }
             pos += n;
             // Writing freed room in the queues: more input may be processed.
-            self.process(now);
+            self.process(rx, now);
         }
         let close = self.close_pending
             && self.frames.is_empty()
@@ -1011,46 +1082,83 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         if pos == 0 && !close {
             // Every frame fits such a buffer: nothing to write until
             // something happens.
-            self.tx_idle = buf.len() >= Self::TRANSMIT_BUF;
+            self.tx_idle = buf.len() >= Session::<INFLIGHT, BUF, RX>::TRANSMIT_BUF;
             return None;
         }
         Some(Transmit { len: pos, close })
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT, BUF, RX> {
     /// The next event, if any. A borrowed event ([`Event::Message`] …) points
     /// into the receive buffer and stays valid until the next call on the
     /// session.
     #[inline(always)]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        if matches!(self.held, Held::None)
-            && self.rx_len == 0
-            && self.events.is_empty()
-            && self.lost_requests == 0
+        let c = &self.core;
+        if matches!(c.held, Held::None)
+            && c.rx_at == c.rx_end
+            && c.events.is_empty()
+            && c.lost_requests == 0
         {
             // Nothing received, nothing queued.
             return None;
         }
-        self.next_event()
+        self.core.next_event(&self.rx)
     }
+}
 
+impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BUF, RX> {
     #[inline(never)]
-    fn next_event(&mut self) -> Option<Event<'_>> {
+    fn next_event<'a>(&'a mut self, rx: &'a [u8]) -> Option<Event<'a>> {
         let now = self.clock.get();
-        if self.held != Held::None || self.rx_len != 0 {
+        if self.held != Held::None || self.rx_at != self.rx_end {
             // Releasing or processing a frame may give `poll_transmit`
             // something (an acknowledgement, a PUBREL …).
             self.tx_idle = false;
         }
         self.release_held();
-        self.process(now);
-        if let Held::Pending { len, kind } = self.held {
-            if self.events_before_held > 0 {
-                // Events produced before the held frame come first.
-                self.events_before_held -= 1;
-                return self.events.pop_front().map(Owned::into_event);
+        self.process(rx, now);
+        loop {
+            match self.held {
+                Held::Publish | Held::Pending { .. } if self.events_before_held > 0 => {
+                    // Events produced before the held frame come first.
+                    self.events_before_held -= 1;
+                    return self.events.pop_front().map(Owned::into_event);
+                }
+                Held::Publish => match self.take_publish(rx) {
+                    Taken::Message(ev, None) => return Some(ev),
+                    Taken::Message(
+                        Event::Message {
+                            payload,
+                            qos,
+                            retain,
+                            dup,
+                            packet_id,
+                            properties,
+                            ..
+                        },
+                        Some(alias),
+                    ) => {
+                        return Some(Event::Message {
+                            topic: self.in_alias.topic(alias).unwrap_or(""),
+                            payload,
+                            qos,
+                            retain,
+                            dup,
+                            packet_id,
+                            properties,
+                        });
+                    }
+                    Taken::Message(..) | Taken::Nothing => self.process(rx, now),
+                    Taken::Stays => break,
+                },
+                Held::Pending { len, kind } => {
+                    self.held = Held::Returned { len };
+                    return self.held_event(rx, len, kind);
+                }
+                Held::None | Held::Returned { .. } => break,
             }
-            self.held = Held::Returned { len };
-            return self.held_event(len, kind);
         }
         if let Some(ev) = self.events.pop_front() {
             return Some(ev.into_event());
@@ -1075,7 +1183,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
 
     fn reset_connection(&mut self, now: Instant) {
         self.bound = false;
-        self.rx_len = 0;
+        self.rx_at = 0;
+        self.rx_end = 0;
         self.drop_held();
         self.frames.clear();
         self.ctrl.clear();
@@ -1106,7 +1215,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
 
     /// The end of a connection: requests are lost, frames dropped.
     fn drop_connection_state(&mut self) {
-        self.rx_len = 0;
+        self.rx_at = 0;
+        self.rx_end = 0;
         self.drop_held();
         self.events_before_held = 0;
         self.frames.clear();
@@ -1174,7 +1284,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         }
         self.conn = Conn::Closing;
         self.close_pending = true;
-        self.rx_len = 0;
+        self.rx_at = 0;
+        self.rx_end = 0;
         self.drop_held();
         self.events_before_held = 0;
         self.timers.stop(Timer::Ping);
@@ -1247,28 +1358,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         }
     }
 
-    /// Drops the held frame with the connection. A message whose event was
-    /// not handed out yet was not delivered: its slot goes too (its
-    /// acknowledgement was not written, see `next_frame`), so that the peer's
-    /// redelivery is handed over rather than taken for a duplicate
-    /// ([MQTT-4.3.3-10] forbids only a second delivery).
+    /// Drops the held frame with the connection. (A PUBLISH not taken by
+    /// `poll_event` yet has no incoming slot: the peer's redelivery is a new
+    /// message to us, as it must be.)
     fn drop_held(&mut self) {
-        if let Held::Pending {
-            kind: HeldKind::Message(v),
-            ..
-        } = self.held
-        {
-            if v.qos != QoS::AtMostOnce {
-                if let Some(i) = self.inbound.slots().iter().rposition(|s| {
-                    s.pid == v.pid
-                        && s.qos == v.qos.as_u8()
-                        && matches!(s.state, InState::AwaitApp | InState::AckReady(_))
-                }) {
-                    self.inbound.remove(i);
-                    self.stats.messages_delivered = self.stats.messages_delivered.saturating_sub(1);
-                }
-            }
-        }
         self.held = Held::None;
     }
 
@@ -1279,12 +1372,14 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         }
     }
 
+    /// The front frame, `len` bytes, is done with. Its bytes leave the
+    /// buffer at the next `handle_bytes` (or at once when none follow).
     fn consume(&mut self, len: usize) {
-        let len = len.min(self.rx_len);
-        if len < self.rx_len {
-            self.rx.copy_within(len..self.rx_len, 0);
+        self.rx_at = (self.rx_at + len).min(self.rx_end);
+        if self.rx_at == self.rx_end {
+            self.rx_at = 0;
+            self.rx_end = 0;
         }
-        self.rx_len -= len;
     }
 
     // ------------------------------------------------------------------
@@ -1298,22 +1393,23 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// Processes buffered frames until one is held for its event, the
     /// queues need draining, or the buffer holds no complete frame.
     #[inline]
-    fn process(&mut self, now: Instant) {
-        if self.rx_len != 0 && self.held == Held::None {
-            self.process_frames(now);
+    fn process(&mut self, rx: &[u8], now: Instant) {
+        if self.rx_at != self.rx_end && self.held == Held::None {
+            self.process_frames(rx, now);
         }
     }
 
-    fn process_frames(&mut self, now: Instant) {
+    fn process_frames(&mut self, rx: &[u8], now: Instant) {
         loop {
-            if self.held != Held::None || self.rx_len == 0 {
+            if self.held != Held::None || self.rx_at == self.rx_end {
                 return;
             }
             if !matches!(
                 self.conn,
                 Conn::Up | Conn::Connecting | Conn::Accepting | Conn::Connected
             ) {
-                self.rx_len = 0;
+                self.rx_at = 0;
+                self.rx_end = 0;
                 return;
             }
             if CTRL_CAP - self.ctrl.len() < CTRL_RESERVE
@@ -1322,26 +1418,41 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             {
                 return;
             }
-            if self.conn == Conn::Accepting && !matches!(self.rx[0] >> 4, 14 | 15) {
+            let front = &rx[self.rx_at..self.rx_end];
+            if self.conn == Conn::Accepting && !matches!(front[0] >> 4, 14 | 15) {
                 // [MQTT-3.1.4-6]: nothing after CONNECT but AUTH is processed
                 // until the application accepts; the frames wait.
                 return;
             }
             let opts = self.decode_options();
-            let alias_max = self.topic_alias_maximum();
-            let step = match short_ack(&self.rx[..self.rx_len]) {
+            if self.conn == Conn::Connected && front[0] >> 4 == PacketType::Publish as u8 {
+                // A PUBLISH is decoded by `poll_event`, which hands the
+                // message out from that one decode. Here only whether it is
+                // whole (the codec says when that is not plain).
+                if !whole_frame(front) {
+                    match Packet::decode(front, &opts) {
+                        Ok(Status::Partial(_)) => return,
+                        Err(e) => {
+                            self.peer_error(PeerError::Decode(e));
+                            return;
+                        }
+                        Ok(Status::Complete(_)) => {}
+                    }
+                }
+                self.held = Held::Publish;
+                self.events_before_held = self.events.len();
+                self.last_rx = now;
+                self.pinged_since_rx = false;
+                self.arm_keepalive();
+                return;
+            }
+            let step = match short_ack(front) {
                 Some(ack) => Ok((ack, 4)),
-                None => match Packet::decode(&self.rx[..self.rx_len], &opts) {
+                None => match Packet::decode(front, &opts) {
                     Ok(Status::Partial(_)) => return,
                     Err(e) => Err(PeerError::Decode(e)),
                     Ok(Status::Complete((packet, used))) => {
-                        let summary = summarize(
-                            packet,
-                            self.rx.as_ptr() as usize,
-                            &mut self.in_alias,
-                            alias_max,
-                            &mut self.auth_method,
-                        );
+                        let summary = summarize(packet, &mut self.auth_method);
                         Ok((summary, used))
                     }
                 },
@@ -1359,13 +1470,6 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                             self.held = Held::Pending { len: used, kind };
                             self.events_before_held = self.events.len();
                         }
-                        Ok(None) if self.in_blocked => {
-                            // Back-pressure: the frame stays until a slot is
-                            // free (an acknowledgement written); bytes behind
-                            // it wait, so `handle_bytes` takes fewer.
-                            self.in_blocked = false;
-                            return;
-                        }
                         Ok(None) => self.consume(used),
                         Err(e) => {
                             self.peer_error(e);
@@ -1374,6 +1478,79 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                     }
                     self.arm_keepalive();
                 }
+            }
+        }
+    }
+
+    /// Decodes the PUBLISH held at the front of the receive buffer, applies
+    /// it, and gives the message to hand out — borrowing topic and payload
+    /// from `rx`, not from the session, so that the state can change
+    /// meanwhile.
+    fn take_publish<'r>(&mut self, rx: &'r [u8]) -> Taken<'r> {
+        let opts = self.decode_options();
+        self.held = Held::None;
+        let (p, used) = match Packet::decode(&rx[self.rx_at..self.rx_end], &opts) {
+            Ok(Status::Complete((Packet::Publish(p), used))) => (p, used),
+            Ok(Status::Partial(_)) => {
+                // Not whole after all: `process` looks again when more
+                // bytes come.
+                return Taken::Stays;
+            }
+            Ok(Status::Complete(_)) => {
+                self.peer_error(PeerError::UnexpectedPacket);
+                return Taken::Nothing;
+            }
+            Err(e) => {
+                self.peer_error(PeerError::Decode(e));
+                return Taken::Nothing;
+            }
+        };
+        let mut alias = None;
+        let mut error = None;
+        if let Some(a) = p.properties.topic_alias() {
+            if a > self.topic_alias_maximum() {
+                // [MQTT-3.3.2-10] / [MQTT-3.3.2-12] bound what we accept;
+                // §3.3.2.3.4: a larger value is a Topic Alias invalid.
+                error = Some(PeerError::TopicAliasInvalid);
+            } else if p.topic.is_empty() {
+                if self.in_alias.topic(a).is_none() {
+                    error = Some(PeerError::TopicAliasUnknown);
+                }
+                alias = Some(a);
+            } else if self.in_alias.insert(a, p.topic).is_err() {
+                error = Some(PeerError::ImplementationLimit);
+            }
+        }
+        let pid = p.packet_id.unwrap_or(0);
+        let incoming = match error {
+            Some(e) => Err(e),
+            None => self.on_publish(p.qos, pid),
+        };
+        if let Ok(Incoming::Blocked) = incoming {
+            // Back-pressure: the frame stays until a slot is free (an
+            // acknowledgement written); bytes behind it wait, so
+            // `handle_bytes` takes fewer.
+            self.held = Held::Publish;
+            return Taken::Stays;
+        }
+        self.consume(used);
+        match incoming {
+            Ok(Incoming::Deliver) => Taken::Message(
+                Event::Message {
+                    topic: p.topic,
+                    payload: p.payload,
+                    qos: p.qos,
+                    retain: p.retain,
+                    dup: p.dup,
+                    packet_id: NonZeroU16::new(pid),
+                    properties: p.properties,
+                },
+                alias,
+            ),
+            Ok(Incoming::Duplicate | Incoming::Blocked) => Taken::Nothing,
+            Err(e) => {
+                self.peer_error(e);
+                Taken::Nothing
             }
         }
     }
@@ -1477,7 +1654,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             (Conn::Connecting, _) => Err(PeerError::UnexpectedPacket),
 
             // ---- connected
-            (Conn::Connected, In::Publish(p)) => self.on_publish(p),
+            // (A PUBLISH on a live connection is taken by `poll_event`.)
             (Conn::Connected, In::PubAck(pid, rc)) => {
                 match self.store.find(Kind::Publish, pid) {
                     Some(i)
@@ -1625,19 +1802,17 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         }
     }
 
-    fn on_publish(&mut self, p: InPublish) -> Result<Option<HeldKind>, PeerError> {
-        if let Some(err) = p.alias_error {
-            return Err(err);
-        }
-        match p.qos {
+    /// Applies a received PUBLISH of `qos` with identifier `pid` to the
+    /// incoming exchanges.
+    fn on_publish(&mut self, qos: QoS, pid: u16) -> Result<Incoming, PeerError> {
+        match qos {
             QoS::AtMostOnce => {
                 self.stats.messages_delivered += 1;
-                Ok(Some(HeldKind::Message(p.view)))
+                Ok(Incoming::Deliver)
             }
             QoS::AtLeastOnce | QoS::ExactlyOnce => {
-                let qos2 = p.qos == QoS::ExactlyOnce;
-                if qos2 {
-                    if let Some(i) = self.inbound.find_qos2(p.pid) {
+                if qos == QoS::ExactlyOnce {
+                    if let Some(i) = self.inbound.find_qos2(pid) {
                         // [MQTT-4.3.3-10]: "until it has received the
                         // corresponding PUBREL packet, the receiver MUST
                         // acknowledge any subsequent PUBLISH packet with the
@@ -1648,7 +1823,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                         if s.state == InState::RecSent {
                             s.state = InState::AckReady(ReasonCode::Success.as_u8());
                         }
-                        return Ok(None);
+                        return Ok(Incoming::Duplicate);
                     }
                 }
                 if self.inbound.len() >= usize::from(self.receive_maximum())
@@ -1677,8 +1852,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                         // 3.1.1 has no Receive Maximum: not an error.
                         // Back-pressure instead: the frame waits until an
                         // acknowledgement is written and frees a slot.
-                        self.in_blocked = true;
-                        return Ok(None);
+                        return Ok(Incoming::Blocked);
                     }
                 }
                 let state = if self.cfg.manual_ack {
@@ -1687,12 +1861,12 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                     InState::AckReady(ReasonCode::Success.as_u8())
                 };
                 let _ = self.inbound.push(InSlot {
-                    pid: p.pid,
-                    qos: p.qos.as_u8(),
+                    pid,
+                    qos: qos.as_u8(),
                     state,
                 });
                 self.stats.messages_delivered += 1;
-                Ok(Some(HeldKind::Message(p.view)))
+                Ok(Incoming::Deliver)
             }
         }
     }
@@ -1732,46 +1906,13 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     }
 
     /// Re-reads the held frame to build its borrowed event.
-    fn held_event(&self, len: usize, kind: HeldKind) -> Option<Event<'_>> {
-        if let HeldKind::Message(v) = kind {
-            if v.plain {
-                let slice = |(off, n): (u32, u32)| self.rx.get(off as usize..(off + n) as usize);
-                return Some(Event::Message {
-                    topic: core::str::from_utf8(slice(v.topic)?).ok()?,
-                    payload: slice(v.payload)?,
-                    qos: v.qos,
-                    retain: v.retain,
-                    dup: v.dup,
-                    packet_id: NonZeroU16::new(v.pid),
-                    properties: Properties::EMPTY,
-                });
-            }
-        }
+    fn held_event<'a>(&'a self, rx: &'a [u8], len: usize, kind: HeldKind) -> Option<Event<'a>> {
         let opts = self.decode_options();
-        let packet = match Packet::decode(&self.rx[..len], &opts) {
+        let packet = match Packet::decode(rx.get(self.rx_at..self.rx_at + len)?, &opts) {
             Ok(Status::Complete((p, _))) => p,
             _ => return None,
         };
         Some(match (kind, packet) {
-            (HeldKind::Message(_), Packet::Publish(p)) => {
-                let topic = if p.topic.is_empty() {
-                    p.properties
-                        .topic_alias()
-                        .and_then(|a| self.in_alias.topic(a))
-                        .unwrap_or("")
-                } else {
-                    p.topic
-                };
-                Event::Message {
-                    topic,
-                    payload: p.payload,
-                    qos: p.qos,
-                    retain: p.retain,
-                    dup: p.dup,
-                    packet_id: p.packet_id.and_then(NonZeroU16::new),
-                    properties: p.properties,
-                }
-            }
             (HeldKind::Connected, Packet::ConnAck(a)) => Event::Connected {
                 session_present: a.session_present,
                 properties: a.properties,
@@ -1849,17 +1990,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             return 0;
         }
         // 3. PUBACK / PUBREC, in the order the PUBLISH packets arrived.
-        // A message is not acknowledged before the application has it: a
-        // connection lost before then leaves it to be delivered again (see
-        // `drop_held`). Its slot is the last one.
-        let undelivered = match self.held {
-            Held::Pending {
-                kind: HeldKind::Message(v),
-                ..
-            } if v.qos != QoS::AtMostOnce => Some(self.inbound.len().wrapping_sub(1)),
-            _ => None,
-        };
-        if let Some(i) = self.inbound.next_ack().filter(|&i| Some(i) != undelivered) {
+        // (A message has its slot once the application has it: a
+        // connection lost before then leaves it to be delivered again.)
+        if let Some(i) = self.inbound.next_ack() {
             let s = self.inbound.slots()[i];
             let InState::AckReady(rc) = s.state else {
                 return 0;
@@ -2134,6 +2267,24 @@ fn write_short_ack(first: u8, pid: u16, buf: &mut [u8]) -> usize {
     4
 }
 
+/// Whether `buf` starts with a whole frame by its Remaining Length
+/// (§2.1.4), read as the codec reads it when it is well-formed; `false`
+/// for a length not (yet) readable, which the codec then judges.
+#[inline]
+fn whole_frame(buf: &[u8]) -> bool {
+    let mut len = 0usize;
+    for i in 1..5 {
+        let Some(&b) = buf.get(i) else {
+            return false;
+        };
+        len |= usize::from(b & 0x7F) << (7 * (i - 1));
+        if b & 0x80 == 0 {
+            return buf.len() - (i + 1) >= len;
+        }
+    }
+    false
+}
+
 /// Reads an acknowledgement of the shape [`write_short_ack`] writes —
 /// Remaining Length 2, a non-zero Packet Identifier ([MQTT-2.2.1-3]), the
 /// reserved flags as listed ([MQTT-2.1.3-1]) — without the general decoder.
@@ -2236,18 +2387,10 @@ struct InConnAck {
 }
 
 #[derive(Clone, Copy, Debug)]
-struct InPublish {
-    qos: QoS,
-    pid: u16,
-    alias_error: Option<PeerError>,
-    view: MsgView,
-}
-
-#[derive(Clone, Copy, Debug)]
 enum In {
     Connect(InConnect),
     ConnAck(InConnAck),
-    Publish(InPublish),
+    Publish,
     PubAck(u16, ReasonCode),
     PubRec(u16, ReasonCode),
     PubRel(u16),
@@ -2268,15 +2411,8 @@ enum In {
     },
 }
 
-/// `base` is the address of the receive buffer the packet borrows from
-/// (to record where a PUBLISH's fields are).
-fn summarize(
-    packet: Packet<'_>,
-    base: usize,
-    in_alias: &mut AliasTable,
-    alias_max: u16,
-    auth_method: &mut heapless::Vec<u8, AUTH_METHOD_CAP>,
-) -> In {
+/// The packet, reduced to what [`Core::on_packet`] needs.
+fn summarize(packet: Packet<'_>, auth_method: &mut heapless::Vec<u8, AUTH_METHOD_CAP>) -> In {
     match packet {
         Packet::Connect(c) => {
             let p = c.properties;
@@ -2309,37 +2445,9 @@ fn summarize(
                 session_expiry: p.session_expiry_interval(),
             })
         }
-        Packet::Publish(p) => {
-            let mut alias_error = None;
-            if let Some(a) = p.properties.topic_alias() {
-                if a > alias_max {
-                    // [MQTT-3.3.2-10] / [MQTT-3.3.2-12] bound what we accept;
-                    // §3.3.2.3.4: a larger value is a Topic Alias invalid.
-                    alias_error = Some(PeerError::TopicAliasInvalid);
-                } else if p.topic.is_empty() {
-                    if in_alias.topic(a).is_none() {
-                        alias_error = Some(PeerError::TopicAliasUnknown);
-                    }
-                } else if in_alias.insert(a, p.topic).is_err() {
-                    alias_error = Some(PeerError::ImplementationLimit);
-                }
-            }
-            let at = |b: &[u8]| (b.as_ptr() as usize).wrapping_sub(base) as u32;
-            In::Publish(InPublish {
-                qos: p.qos,
-                pid: p.packet_id.unwrap_or(0),
-                alias_error,
-                view: MsgView {
-                    topic: (at(p.topic.as_bytes()), p.topic.len() as u32),
-                    payload: (at(p.payload), p.payload.len() as u32),
-                    plain: p.properties.is_empty(),
-                    qos: p.qos,
-                    retain: p.retain,
-                    dup: p.dup,
-                    pid: p.packet_id.unwrap_or(0),
-                },
-            })
-        }
+        // Only before CONNACK (an error then): on a live connection
+        // `poll_event` takes PUBLISH frames itself.
+        Packet::Publish(_) => In::Publish,
         Packet::PubAck(r) => In::PubAck(r.packet_id, r.reason_code),
         Packet::PubRec(r) => In::PubRec(r.packet_id, r.reason_code),
         Packet::PubRel(r) => In::PubRel(r.packet_id),

@@ -122,7 +122,8 @@ impl<'b> Reader<'b> {
 
 impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT, BUF, RX> {
     fn snapshot_slots(&self) -> impl Iterator<Item = (usize, &Slot)> {
-        self.store
+        self.core
+            .store
             .slots()
             .iter()
             .enumerate()
@@ -136,7 +137,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             .snapshot_slots()
             .map(|(_, s)| OUT_RECORD + s.len())
             .sum();
-        HEADER + out + IN_RECORD * self.inbound.len() + 4
+        HEADER + out + IN_RECORD * self.core.inbound.len() + 4
     }
 
     /// Writes the session state into `out` and returns the length. Take a
@@ -167,14 +168,14 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             Role::Client => 0,
             Role::Server => 1,
         };
-        let flags = u8::from(self.has_state);
+        let flags = u8::from(self.core.has_state);
         w.put(&[VERSION, role, self.protocol().as_u8(), flags]);
-        w.put(&self.session_expiry.to_be_bytes());
-        w.put(&self.ids.last().to_be_bytes());
-        w.put(&self.rel_seq.to_be_bytes());
+        w.put(&self.core.session_expiry.to_be_bytes());
+        w.put(&self.core.ids.last().to_be_bytes());
+        w.put(&self.core.rel_seq.to_be_bytes());
         let n_out = self.snapshot_slots().count() as u16;
         w.put(&n_out.to_be_bytes());
-        w.put(&(self.inbound.len() as u16).to_be_bytes());
+        w.put(&(self.core.inbound.len() as u16).to_be_bytes());
         for (i, s) in self.snapshot_slots() {
             let flags = u8::from(s.retain) | (u8::from(s.dup) << 1);
             w.put(&[state_byte(s.state)]);
@@ -182,9 +183,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             w.put(&[s.qos, flags]);
             w.put(&s.rel_seq.to_be_bytes());
             w.put(&s.len.to_be_bytes());
-            w.put(self.store.bytes(i));
+            w.put(self.core.store.bytes(i));
         }
-        for s in self.inbound.slots() {
+        for s in self.core.inbound.slots() {
             let (state, reason) = match s.state {
                 InState::AwaitApp => (0, 0),
                 InState::AckReady(rc) => (1, rc),
@@ -233,10 +234,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             },
             now,
         );
-        s.has_state = flags & 1 == 1;
-        s.session_expiry = session_expiry;
-        s.ids = PacketIds::resume_after(last_pid);
-        s.rel_seq = rel_seq;
+        s.core.has_state = flags & 1 == 1;
+        s.core.session_expiry = session_expiry;
+        s.core.ids = PacketIds::resume_after(last_pid);
+        s.core.rel_seq = rel_seq;
         // A server stores its PUBLISH frames at 5.0 whatever its client's level.
         let store_level = match role {
             Role::Client => level,
@@ -271,7 +272,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                     _ => return Err(SnapshotError::Invalid),
                 }
             }
-            if pid != 0 && s.store.pid_in_use(pid) {
+            if pid != 0 && s.core.store.pid_in_use(pid) {
                 return Err(SnapshotError::Invalid);
             }
             let slot = Slot {
@@ -285,7 +286,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 off: 0,
                 len,
             };
-            s.store
+            s.core
+                .store
                 .push(slot, &[frame])
                 .map_err(|_| SnapshotError::Capacity)?;
         }
@@ -301,7 +303,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             if pid == 0 || !(1..=2).contains(&qos) {
                 return Err(SnapshotError::Invalid);
             }
-            s.inbound
+            s.core
+                .inbound
                 .push(InSlot { pid, qos, state })
                 .map_err(|_| SnapshotError::Capacity)?;
         }
