@@ -676,6 +676,25 @@ impl<'a> Properties<'a> {
         ctx: Context,
         strict: bool,
     ) -> Result<Properties<'a>, DecodeError> {
+        Ok(Properties(Repr::Wire(Self::decode_bytes(r, ctx, strict)?)))
+    }
+
+    /// A decoded view of bytes [`Properties::decode_bytes`] validated.
+    #[inline]
+    pub(crate) const fn from_wire(bytes: &'a [u8]) -> Properties<'a> {
+        Properties(Repr::Wire(bytes))
+    }
+
+    /// [`Properties::decode`], returning the validated bytes. (A
+    /// `Result<Properties, _>` merged with [`Properties::EMPTY`] can be
+    /// stored in pieces at odd offsets, which a caller reading it back
+    /// whole cannot have forwarded from the store buffer.)
+    #[inline]
+    pub(crate) fn decode_bytes(
+        r: &mut Reader<'a>,
+        ctx: Context,
+        strict: bool,
+    ) -> Result<&'a [u8], DecodeError> {
         let len = r.varint()?;
         let bytes = r.take(len as usize)?;
         let mut pr = Reader::new(bytes);
@@ -686,7 +705,7 @@ impl<'a> Properties<'a> {
             p.check_value()?;
         }
         seen.finish()?;
-        Ok(Properties(Repr::Wire(bytes)))
+        Ok(bytes)
     }
 
     /// Validates for `ctx` and returns the size of the property list without

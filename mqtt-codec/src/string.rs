@@ -108,7 +108,7 @@ impl<'a> Reader<'a> {
 
     /// [`Reader::str`] taking the field from `region` (made by this reader)
     /// when it covers the field; the same result and errors either way.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn str_in(
         &mut self,
         region: &Utf8Region<'a>,
@@ -122,7 +122,7 @@ impl<'a> Reader<'a> {
 
     /// [`Reader::topic_name`] taking the field from `region` (made by this
     /// reader) when it covers the field; the same result and errors.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn topic_name_in(
         &mut self,
         region: &Utf8Region<'a>,

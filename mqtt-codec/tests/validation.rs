@@ -570,6 +570,17 @@ fn mqtt_3_1_2_1_protocol_name_must_be_mqtt() {
         ReasonCode::ProtocolError,
         "MQTT-3.1.2-1",
     );
+    // Prefixes, extensions, case and the other name's length.
+    for name in [
+        "0003 4d5154",
+        "0005 4d51545454",
+        "0004 6d717474",
+        "0006 4d5149736478",
+        "0000",
+    ] {
+        let hex = format!("10 LL {name} 05 02 003c 00 0000");
+        assert_eq!(v5(&hex), Err(DecodeError::InvalidProtocolName), "{hex}");
+    }
 }
 
 #[test]

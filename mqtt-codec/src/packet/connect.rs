@@ -8,6 +8,7 @@ use crate::{ProtocolLevel, QoS};
 
 /// The Will Message of a CONNECT (§3.1.2.5, §3.1.3.2–4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Will<'a> {
     /// Will QoS.
     pub qos: QoS,
@@ -46,6 +47,7 @@ pub struct Will<'a> {
 /// assert_eq!(c, connect);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Connect<'a> {
     /// Protocol level, which also decides the Protocol Name.
     pub level: ProtocolLevel,
@@ -66,6 +68,7 @@ pub struct Connect<'a> {
 }
 
 impl<'a> Connect<'a> {
+    #[inline]
     pub(crate) fn decode(body: &'a [u8], opts: &DecodeOptions) -> Result<Connect<'a>, DecodeError> {
         let strict = opts.strict();
         let mut r = Reader::new(body);
@@ -77,14 +80,18 @@ impl<'a> Connect<'a> {
         // [MQTT-3.1.2-1]."
         let name = r.binary()?;
         let level_byte = r.u8()?;
-        let level = match name {
-            b"MQTT" | b"MQIsdp" => ProtocolLevel::from_u8(level_byte)
-                .filter(|l| l.protocol_name().as_bytes() == name)
-                // "The Server … MAY respond to the CONNECT packet with a
-                // CONNACK packet with Reason Code of 0x84 (Unsupported
-                // Protocol Version) and then MUST close the Network Connection
-                // [MQTT-3.1.2-2]."
-                .ok_or(DecodeError::UnsupportedProtocolVersion)?,
+        // Compared as fixed-size arrays: no `memcmp` call.
+        let mqtt = <[u8; 4]>::try_from(name).is_ok_and(|n| n == *b"MQTT");
+        let mqisdp = <[u8; 6]>::try_from(name).is_ok_and(|n| n == *b"MQIsdp");
+        let level = match (mqtt, mqisdp, level_byte) {
+            (true, _, 4) => ProtocolLevel::V4,
+            (true, _, 5) => ProtocolLevel::V5,
+            (_, true, 3) => ProtocolLevel::V3,
+            // "The Server … MAY respond to the CONNECT packet with a
+            // CONNACK packet with Reason Code of 0x84 (Unsupported
+            // Protocol Version) and then MUST close the Network Connection
+            // [MQTT-3.1.2-2]."
+            (true, _, _) | (_, true, _) => return Err(DecodeError::UnsupportedProtocolVersion),
             _ => return Err(DecodeError::InvalidProtocolName),
         };
         let flags = r.u8()?;
@@ -123,7 +130,7 @@ impl<'a> Connect<'a> {
         let clean_start = flags & 0b10 != 0;
         let keep_alive = r.u16()?;
         let properties = if level == ProtocolLevel::V5 {
-            Properties::decode(&mut r, Context::Connect, strict)?
+            Properties::from_wire(Properties::decode_bytes(&mut r, Context::Connect, strict)?)
         } else {
             Properties::EMPTY
         };
@@ -139,7 +146,7 @@ impl<'a> Connect<'a> {
         check_client_id(client_id, level, clean_start)?;
         let will = if will_flag {
             let properties = if level == ProtocolLevel::V5 {
-                Properties::decode(&mut r, Context::Will, strict)?
+                Properties::from_wire(Properties::decode_bytes(&mut r, Context::Will, strict)?)
             } else {
                 Properties::EMPTY
             };
