@@ -1079,10 +1079,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
             self.timers.stop(Timer::Ping);
             self.timers.stop(Timer::Dead);
         }
+        // Every frame fits `TRANSMIT_BUF` bytes: when the last try left at
+        // least that much room, there is nothing more to write until
+        // something happens.
+        self.tx_idle = buf.len() - pos >= Session::<INFLIGHT, BUF, RX>::TRANSMIT_BUF;
         if pos == 0 && !close {
-            // Every frame fits such a buffer: nothing to write until
-            // something happens.
-            self.tx_idle = buf.len() >= Session::<INFLIGHT, BUF, RX>::TRANSMIT_BUF;
             return None;
         }
         Some(Transmit { len: pos, close })
@@ -2019,15 +2020,24 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
             return 0;
         }
         // 4. PUBREL, in the order the PUBREC packets arrived [MQTT-4.6.0-4].
-        let rel = self
-            .store
-            .slots()
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.kind == Kind::Publish && s.state == State::RelPending)
-            .min_by_key(|(_, s)| s.rel_seq)
-            .map(|(i, _)| i);
-        if let Some(i) = rel {
+        // The same pass counts the quota in use and sees whether anything
+        // else waits.
+        let mut rel: Option<(usize, u32)> = None;
+        let mut in_flight = 0;
+        let mut pending = false;
+        for (i, s) in self.store.slots().iter().enumerate() {
+            match s.state {
+                State::RelPending
+                    if s.kind == Kind::Publish && rel.is_none_or(|(_, seq)| s.rel_seq < seq) =>
+                {
+                    rel = Some((i, s.rel_seq));
+                }
+                State::Pending => pending = true,
+                _ => {}
+            }
+            in_flight += usize::from(s.uses_quota());
+        }
+        if let Some((i, _)) = rel {
             let s = self.store.slots()[i];
             let n = write_short_ack(PUBREL, s.pid, buf);
             if n == 0 {
@@ -2041,9 +2051,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
             slot.dup = true;
             return n;
         }
-        //@@REST        // 5. SUBSCRIBE / UNSUBSCRIBE and PUBLISH, in command order; QoS > 0
+        if !pending {
+            return 0;
+        }
+        // 5. SUBSCRIBE / UNSUBSCRIBE and PUBLISH, in command order; QoS > 0
         //    PUBLISH only within the peer's Receive Maximum [MQTT-4.9.0-2].
-        let in_flight = self.store.slots().iter().filter(|s| s.uses_quota()).count();
         let mut quota_left = usize::from(self.peer.receive_maximum).saturating_sub(in_flight);
         let mut i = 0;
         while i < self.store.slots().len() {

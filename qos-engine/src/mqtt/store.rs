@@ -196,6 +196,15 @@ impl<const INFLIGHT: usize, const BUF: usize> Store<INFLIGHT, BUF> {
 
     /// Removes the record entirely, keeping the others in order.
     pub(crate) fn remove(&mut self, i: usize) -> Slot {
+        if i + 1 == self.slots.len() {
+            // The last record (a QoS 0 message just written, most often):
+            // nothing behind it to move.
+            if let Some(s) = self.slots.pop() {
+                debug_assert_eq!(s.off as usize + s.len(), self.used);
+                self.used = s.off as usize;
+                return s;
+            }
+        }
         let s = self.slots[i];
         self.compact(s.off as usize, s.len(), i + 1);
         self.slots.remove(i)
