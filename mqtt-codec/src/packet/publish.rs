@@ -138,7 +138,7 @@ impl<'a> Publish<'a> {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_variable_header(
         &self,
         level: ProtocolLevel,
