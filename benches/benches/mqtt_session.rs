@@ -157,10 +157,14 @@ impl Ours {
 mod peer {
     use mqtt_protocol_core::mqtt;
     use mqtt_protocol_core::mqtt::packet::GenericPacketTrait;
+    use std::collections::VecDeque;
 
     pub struct Theirs {
         client: mqtt::Connection<mqtt::role::Client>,
         server: mqtt::Connection<mqtt::role::Server>,
+        /// Packets on their way, reused across messages (as our side
+        /// reuses its wire buffers).
+        queue: VecDeque<To>,
         pub delivered: u64,
         pub completed: u64,
     }
@@ -175,6 +179,7 @@ mod peer {
             let mut t = Theirs {
                 client: mqtt::Connection::<mqtt::role::Client>::new(mqtt::Version::V5_0),
                 server: mqtt::Connection::<mqtt::role::Server>::new(mqtt::Version::V5_0),
+                queue: VecDeque::new(),
                 delivered: 0,
                 completed: 0,
             };
@@ -187,33 +192,26 @@ mod peer {
                 .build()
                 .unwrap();
             let events = t.client.send(connect.into());
-            let mut queue = Vec::new();
-            t.collect(events, true, &mut queue);
-            t.run(queue);
+            t.collect(events, true);
+            t.run();
             let connack = mqtt::packet::v5_0::Connack::builder()
                 .session_present(false)
                 .reason_code(mqtt::result_code::ConnectReasonCode::Success)
                 .build()
                 .unwrap();
             let events = t.server.send(connack.into());
-            let mut queue = Vec::new();
-            t.collect(events, false, &mut queue);
-            t.run(queue);
+            t.collect(events, false);
+            t.run();
             t
         }
 
         /// Turns send requests into bytes for the other side.
-        fn collect(
-            &mut self,
-            events: Vec<mqtt::connection::Event>,
-            from_client: bool,
-            queue: &mut Vec<To>,
-        ) {
+        fn collect(&mut self, events: Vec<mqtt::connection::Event>, from_client: bool) {
             for ev in events {
                 match ev {
                     mqtt::connection::Event::RequestSendPacket { packet, .. } => {
                         let bytes = packet.to_continuous_buffer();
-                        queue.push(if from_client {
+                        self.queue.push_back(if from_client {
                             To::Server(bytes)
                         } else {
                             To::Client(bytes)
@@ -233,20 +231,19 @@ mod peer {
             }
         }
 
-        fn run(&mut self, mut queue: Vec<To>) {
-            while let Some(item) = queue.pop() {
-                let mut next = Vec::new();
+        /// Hands each packet to its receiver, in order, until none is left.
+        fn run(&mut self) {
+            while let Some(item) = self.queue.pop_front() {
                 match item {
                     To::Server(bytes) => {
                         let events = self.server.recv(&mut mqtt::common::Cursor::new(&bytes));
-                        self.collect(events, false, &mut next);
+                        self.collect(events, false);
                     }
                     To::Client(bytes) => {
                         let events = self.client.recv(&mut mqtt::common::Cursor::new(&bytes));
-                        self.collect(events, true, &mut next);
+                        self.collect(events, true);
                     }
                 }
-                queue.extend(next);
             }
         }
 
@@ -266,9 +263,8 @@ mod peer {
                     b = b.packet_id(self.client.acquire_packet_id().unwrap());
                 }
                 let events = self.client.send(b.build().unwrap().into());
-                let mut queue = Vec::new();
-                self.collect(events, true, &mut queue);
-                self.run(queue);
+                self.collect(events, true);
+                self.run();
             }
         }
     }
