@@ -297,10 +297,16 @@ impl<'a> Connect<'a> {
 
     pub(crate) fn write(&self, plan: &Plan, w: &mut Writer<'_>) {
         let v5 = self.level == ProtocolLevel::V5;
-        w.str(self.level.protocol_name());
-        w.u8(self.level.as_u8());
-        w.u8(self.flags());
-        w.u16(self.keep_alive);
+        // Protocol Name, Protocol Level, Connect Flags and Keep Alive in
+        // one fixed-size write.
+        let [ka_hi, ka_lo] = self.keep_alive.to_be_bytes();
+        let (level, flags) = (self.level.as_u8(), self.flags());
+        match self.level {
+            ProtocolLevel::V3 => w.bytes(&[
+                0, 6, b'M', b'Q', b'I', b's', b'd', b'p', level, flags, ka_hi, ka_lo,
+            ]),
+            _ => w.bytes(&[0, 4, b'M', b'Q', b'T', b'T', level, flags, ka_hi, ka_lo]),
+        }
         if v5 {
             self.properties.write(plan.props, w);
         }
