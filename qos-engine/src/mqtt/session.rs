@@ -214,8 +214,8 @@ pub(super) struct Core<const INFLIGHT: usize, const BUF: usize, const RX: usize>
     stats: Stats,
     /// `poll_transmit` found nothing to write with a buffer of at least
     /// `TRANSMIT_BUF` bytes, and nothing has happened since that could give
-    /// it something: every input and command clears it, and `poll_event`
-    /// when it processes or releases a frame.
+    /// it something: every command, timeout and transport change clears
+    /// it, and so does every received frame except a QoS 0 PUBLISH.
     tx_idle: bool,
 }
 
@@ -460,7 +460,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// ever dropped. Bytes arriving while no connection is up, or after the
     /// session decided to close, are taken and ignored.
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) -> usize {
-        let now = self.core.input(now);
+        // (Processing a frame says itself whether it gives `poll_transmit`
+        // something; a QoS 0 message does not.)
+        let now = self.core.clock.observe(now);
         match self.core.conn {
             Conn::Down | Conn::Closing | Conn::Closed => {
                 self.core.stats.bytes_received += bytes.len() as u64;
@@ -1113,11 +1115,6 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
     #[inline(never)]
     fn next_event<'a>(&'a mut self, rx: &'a [u8]) -> Option<Event<'a>> {
         let now = self.clock.get();
-        if self.held != Held::None || self.rx_at != self.rx_end {
-            // Releasing or processing a frame may give `poll_transmit`
-            // something (an acknowledgement, a PUBREL …).
-            self.tx_idle = false;
-        }
         self.release_held();
         self.process(rx, now);
         loop {
@@ -1271,6 +1268,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
     /// is given and CONNACK was exchanged), then close. Everything queued is
     /// dropped: the peer broke the protocol or is gone.
     fn close_with(&mut self, reason: Option<ReasonCode>) {
+        self.tx_idle = false;
         self.frames.clear();
         self.ctrl.clear();
         self.flush_acks = false;
@@ -1466,6 +1464,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
                 Ok((summary, used)) => {
                     self.last_rx = now;
                     self.pinged_since_rx = false;
+                    // Acknowledgements free quota or ask for PUBREL /
+                    // PUBCOMP, CONNACK resumes messages …: `poll_transmit`
+                    // may have something.
+                    self.tx_idle = false;
                     match self.on_packet(now, summary) {
                         Ok(Some(kind)) => {
                             self.held = Held::Pending { len: used, kind };
@@ -1527,6 +1529,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
             Some(e) => Err(e),
             None => self.on_publish(p.qos, pid),
         };
+        if !(matches!(incoming, Ok(Incoming::Deliver)) && p.qos == QoS::AtMostOnce) {
+            // A PUBACK / PUBREC to write (or a DISCONNECT); a QoS 0
+            // message asks for nothing.
+            self.tx_idle = false;
+        }
         if let Ok(Incoming::Blocked) = incoming {
             // Back-pressure: the frame stays until a slot is free (an
             // acknowledgement written); bytes behind it wait, so
