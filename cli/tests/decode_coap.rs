@@ -1,18 +1,15 @@
 //! `mqcoap decode coap` prints exactly DESIGN.md's JSON contract.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(20);
+
+/// `mqcoap decode coap ARGS`: exit code and standard output.
 fn decode(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mqcoap"))
-        .args(["decode", "coap"])
-        .args(args)
-        .output()
-        .expect("run mqcoap");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("UTF-8 output"),
-    )
+    let out = common::mqcoap(&[&["decode", "coap"][..], args].concat(), T);
+    (out.code(), out.stdout)
 }
 
 #[test]
@@ -91,22 +88,10 @@ fn udp_rejections_name_the_rule_and_the_receiver_action_and_exit_1() {
 
 #[test]
 fn udp_decoding_goes_on_after_a_rejected_line_read_from_stdin() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mqcoap"))
-        .args(["decode", "coap"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run mqcoap");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"40011234 f0\n\n70000001\n")
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(1));
+    let out = common::mqcoap_with_input(&["decode", "coap"], b"40011234 f0\n\n70000001\n", T);
+    assert_eq!(out.code(), 1);
     assert_eq!(
-        String::from_utf8(out.stdout).expect("UTF-8"),
+        out.stdout,
         concat!(
             r#"{"error":"reserved_option_delta","detail":"option delta nibble 15 outside the payload marker; receiver should reject with RST (message ID 4660)","spec":"RFC 7252 §3.1"}"#,
             "\n",

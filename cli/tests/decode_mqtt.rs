@@ -1,18 +1,15 @@
 //! `mqcoap decode mqtt` prints exactly DESIGN.md's JSON contract.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(20);
+
+/// `mqcoap decode mqtt ARGS`: exit code and standard output.
 fn decode(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mqcoap"))
-        .args(["decode", "mqtt"])
-        .args(args)
-        .output()
-        .expect("run mqcoap");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("UTF-8 output"),
-    )
+    let out = common::mqcoap(&[&["decode", "mqtt"][..], args].concat(), T);
+    (out.code(), out.stdout)
 }
 
 #[test]
@@ -199,21 +196,13 @@ fn truncated_frame_is_incomplete_with_the_missing_count() {
 
 #[test]
 fn stdin_lines_are_decoded_one_by_one_and_bad_hex_is_reported() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mqcoap"))
-        .args(["decode", "mqtt", "--protocol", "4"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run mqcoap");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"c000\n\nzz\n40020007\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = common::mqcoap_with_input(
+        &["decode", "mqtt", "--protocol", "4"],
+        b"c000\n\nzz\n40020007\n",
+        T,
+    );
+    assert_eq!(out.code(), 1);
+    let text = out.stdout;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(lines[0], r#"{"type":"PINGREQ"}"#);

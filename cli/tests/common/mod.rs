@@ -3,7 +3,7 @@
 //! with a deadline on every wait so that no test can hang.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -278,13 +278,31 @@ pub fn spawn_mqcoap(args: &[&str]) -> Proc {
 }
 
 /// Runs `cmd` to completion with a deadline; kills it and panics on timeout.
-pub fn run_cmd(name: &str, mut cmd: Command, timeout: Duration) -> Output {
+pub fn run_cmd(name: &str, cmd: Command, timeout: Duration) -> Output {
+    run_cmd_with_input(name, cmd, None, timeout)
+}
+
+/// [`run_cmd`], writing `input` (then end of file) to its standard input,
+/// or giving it none.
+pub fn run_cmd_with_input(
+    name: &str,
+    mut cmd: Command,
+    input: Option<&[u8]>,
+    timeout: Duration,
+) -> Output {
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+        stdin.write_all(bytes).expect("write stdin");
+    }
     let mut so = child.stdout.take().unwrap();
     let mut se = child.stderr.take().unwrap();
     let t_out = std::thread::spawn(move || {
@@ -327,6 +345,16 @@ pub fn mqcoap(args: &[&str], timeout: Duration) -> Output {
     run_cmd(
         &format!("mqcoap {}", args.join(" ")),
         mqcoap_cmd(args),
+        timeout,
+    )
+}
+
+/// Runs `mqcoap ARGS` with `input` on its standard input (deadline `timeout`).
+pub fn mqcoap_with_input(args: &[&str], input: &[u8], timeout: Duration) -> Output {
+    run_cmd_with_input(
+        &format!("mqcoap {}", args.join(" ")),
+        mqcoap_cmd(args),
+        Some(input),
         timeout,
     )
 }
