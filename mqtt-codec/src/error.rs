@@ -252,6 +252,40 @@ pub enum EncodeError {
     NotAtThisLevel,
 }
 
+/// The [`EncodeError`]s that validating and sizing a packet can give, in
+/// two bytes: [`EncodeError::BufferTooSmall`], which carries a size, only
+/// arises once the frame is written. A `Result` of sizes with this error
+/// keeps the error's bytes apart from the sizes'; with [`EncodeError`]
+/// (8-byte aligned, its payload overlapping the first size) the compiler
+/// split that size into byte pieces and put it back together through the
+/// stack, a store-forwarding stall on every encode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PlanError {
+    TooLarge,
+    FieldTooLong,
+    Invalid(DecodeError),
+    NotAtThisLevel,
+}
+
+impl From<DecodeError> for PlanError {
+    #[inline]
+    fn from(e: DecodeError) -> PlanError {
+        PlanError::Invalid(e)
+    }
+}
+
+impl From<PlanError> for EncodeError {
+    #[inline]
+    fn from(e: PlanError) -> EncodeError {
+        match e {
+            PlanError::TooLarge => EncodeError::TooLarge,
+            PlanError::FieldTooLong => EncodeError::FieldTooLong,
+            PlanError::Invalid(e) => EncodeError::Invalid(e),
+            PlanError::NotAtThisLevel => EncodeError::NotAtThisLevel,
+        }
+    }
+}
+
 impl From<DecodeError> for EncodeError {
     fn from(e: DecodeError) -> EncodeError {
         EncodeError::Invalid(e)

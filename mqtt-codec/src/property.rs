@@ -2,7 +2,7 @@
 //! allowed sets and duplicate rules, and [`Properties`], a lazy view over
 //! validated wire bytes or a caller's list for encoding.
 
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, PlanError};
 use crate::string::{self, Reader, Writer};
 use crate::topic;
 use crate::varint;
@@ -377,15 +377,15 @@ impl<'a> Property<'a> {
     /// string rules, then the field lengths, in that order — and the
     /// encoded size (identifier byte plus value), in one match.
     #[inline]
-    fn plan_for_encode(&self) -> Result<usize, EncodeError> {
+    fn plan_for_encode(&self) -> Result<usize, PlanError> {
         use Property as P;
-        fn flag(v: u8, e: DecodeError) -> Result<usize, EncodeError> {
+        fn flag(v: u8, e: DecodeError) -> Result<usize, PlanError> {
             if v > 1 {
                 return Err(e.into());
             }
             Ok(1)
         }
-        fn text(s: &str) -> Result<usize, EncodeError> {
+        fn text(s: &str) -> Result<usize, PlanError> {
             string::check_str(s, true)?;
             string::str_len(s)
         }
@@ -419,7 +419,7 @@ impl<'a> Property<'a> {
             }
             P::SubscriptionIdentifier(v) => {
                 if v > varint::MAX_VARINT {
-                    return Err(EncodeError::TooLarge);
+                    return Err(PlanError::TooLarge);
                 }
                 varint::len(v)
             }
@@ -451,7 +451,7 @@ impl<'a> Property<'a> {
 
     /// Encoded size: identifier byte plus value.
     #[cfg(test)]
-    fn wire_len(&self) -> Result<usize, EncodeError> {
+    fn wire_len(&self) -> Result<usize, PlanError> {
         use Property as P;
         Ok(1 + match *self {
             P::PayloadFormatIndicator(_)
@@ -472,7 +472,7 @@ impl<'a> Property<'a> {
             | P::MaximumPacketSize(_) => 4,
             P::SubscriptionIdentifier(v) => {
                 if v > varint::MAX_VARINT {
-                    return Err(EncodeError::TooLarge);
+                    return Err(PlanError::TooLarge);
                 }
                 varint::len(v)
             }
@@ -710,7 +710,7 @@ impl<'a> Properties<'a> {
 
     /// Validates for `ctx` and returns the size of the property list without
     /// its length prefix.
-    pub(crate) fn check_for_encode(&self, ctx: Context) -> Result<usize, EncodeError> {
+    pub(crate) fn check_for_encode(&self, ctx: Context) -> Result<usize, PlanError> {
         match self.0 {
             // Decoded bytes were validated for their own packet; re-check the
             // context (they might be moved to another packet type) and the
@@ -735,7 +735,7 @@ impl<'a> Properties<'a> {
                 }
                 seen.finish()?;
                 if len > varint::MAX_REMAINING_LENGTH {
-                    return Err(EncodeError::TooLarge);
+                    return Err(PlanError::TooLarge);
                 }
                 Ok(len)
             }
@@ -744,8 +744,8 @@ impl<'a> Properties<'a> {
 
     /// Writes Property Length and the properties; `len` from
     /// [`Properties::check_for_encode`].
-    pub(crate) fn write(&self, len: usize, w: &mut Writer<'_>) {
-        w.varint(len as u32);
+    pub(crate) fn write(&self, len: u32, w: &mut Writer<'_>) {
+        w.varint(len);
         match self.0 {
             Repr::Wire(b) => w.bytes(b),
             Repr::List(list) => list.iter().for_each(|p| p.write(w)),
@@ -1013,7 +1013,7 @@ mod tests {
 
     /// The encode checks as they were written before `plan_for_encode`
     /// merged them: value rules, strict strings, sizes.
-    fn plan_reference(p: &Property<'_>) -> Result<usize, EncodeError> {
+    fn plan_reference(p: &Property<'_>) -> Result<usize, PlanError> {
         p.check_value()?;
         for s in p.strings().into_iter().flatten() {
             string::check_str(s, true)?;

@@ -2,7 +2,7 @@
 //! Encoded String, Binary Data, Variable Byte Integer — read from a frame body
 //! whose length is already known, and written into a buffer already sized.
 
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, PlanError};
 use crate::varint::{self, Varint};
 
 /// A cursor over a frame body of known length. Running out of bytes is a
@@ -482,15 +482,15 @@ fn check_str_slow(s: &str, strict: bool) -> Result<(), DecodeError> {
 
 /// Checks a string's length for encoding and returns its encoded size.
 #[inline]
-pub(crate) fn str_len(s: &str) -> Result<usize, EncodeError> {
+pub(crate) fn str_len(s: &str) -> Result<usize, PlanError> {
     bin_len(s.as_bytes())
 }
 
 /// Checks a binary field's length for encoding and returns its encoded size.
 #[inline]
-pub(crate) fn bin_len(b: &[u8]) -> Result<usize, EncodeError> {
+pub(crate) fn bin_len(b: &[u8]) -> Result<usize, PlanError> {
     if b.len() > usize::from(u16::MAX) {
-        return Err(EncodeError::FieldTooLong);
+        return Err(PlanError::FieldTooLong);
     }
     Ok(2 + b.len())
 }

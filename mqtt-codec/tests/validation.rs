@@ -1584,3 +1584,56 @@ fn every_decode_error_names_a_statement_and_a_disconnect_reason() {
         assert!(e.reason_code().allowed_in(PacketType::ConnAck), "{e:?}");
     }
 }
+
+#[test]
+fn remaining_length_limit_2_1_4_is_exact_on_encode() {
+    // §2.1.4: the Remaining Length is at most 268,435,455. 4095 filters of
+    // 65,535 bytes and one of 57,340 make a SUBSCRIBE of exactly that
+    // (2 + 4095 × 65,538 + 57,343); one byte more is refused.
+    let long = "a".repeat(65_535);
+    let short = "b".repeat(57_340);
+    let longer = "b".repeat(57_341);
+    let q0 = SubscriptionOptions::new(QoS::AtMostOnce);
+    let mut subs: Vec<Subscription<'_>> = (0..4095)
+        .map(|_| Subscription {
+            filter: &long,
+            options: q0,
+        })
+        .collect();
+    subs.push(Subscription {
+        filter: &short,
+        options: q0,
+    });
+    let at_limit = Subscribe {
+        packet_id: 1,
+        properties: E,
+        filters: SubscribeFilters::from_list(&subs),
+    };
+    let max = MAX_REMAINING_LENGTH;
+    assert_eq!(at_limit.encoded_len(ProtocolLevel::V4), Ok(1 + 4 + max));
+    let mut buf = [0x5Au8; 16];
+    assert_eq!(
+        at_limit.encode(ProtocolLevel::V4, &mut buf),
+        Err(EncodeError::BufferTooSmall {
+            needed: 1 + 4 + max
+        })
+    );
+    let mut over_subs = subs.clone();
+    over_subs.pop();
+    over_subs.push(Subscription {
+        filter: &longer,
+        options: q0,
+    });
+    let over = Subscribe {
+        filters: SubscribeFilters::from_list(&over_subs),
+        ..at_limit
+    };
+    assert_eq!(
+        over.encoded_len(ProtocolLevel::V4),
+        Err(EncodeError::TooLarge)
+    );
+    assert_eq!(
+        encode_err(Packet::Subscribe(over), ProtocolLevel::V4),
+        EncodeError::TooLarge
+    );
+}

@@ -2,7 +2,7 @@
 //! (§3.11): a Packet Identifier, reason code(s) and properties.
 
 use super::{props_field_len, DecodeOptions, PacketType, Plan};
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::reason::ReasonCode;
 use crate::string::{Reader, Writer};
@@ -81,18 +81,15 @@ impl<'a> PubResponse<'a> {
         Ok(out)
     }
 
-    pub(crate) fn plan(&self, ty: PacketType, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    pub(crate) fn plan(&self, ty: PacketType, level: ProtocolLevel) -> Result<Plan, PlanError> {
         if self.packet_id == 0 {
             return Err(DecodeError::PacketIdZero.into());
         }
         if level != ProtocolLevel::V5 {
             if self.reason_code != ReasonCode::Success || !self.properties.is_empty() {
-                return Err(EncodeError::NotAtThisLevel);
+                return Err(PlanError::NotAtThisLevel);
             }
-            return Ok(Plan {
-                remaining: 2,
-                ..Plan::default()
-            });
+            return Plan::new(2, 0, 0);
         }
         if !self.reason_code.allowed_in(ty) {
             return Err(DecodeError::InvalidReasonCode.into());
@@ -105,11 +102,7 @@ impl<'a> PubResponse<'a> {
         } else {
             2
         };
-        Ok(Plan {
-            remaining,
-            props,
-            will_props: 0,
-        })
+        Plan::new(remaining, props, 0)
     }
 
     pub(crate) fn write(&self, _level: ProtocolLevel, plan: &Plan, w: &mut Writer<'_>) {
@@ -278,7 +271,7 @@ impl<'a> SubAck<'a> {
         })
     }
 
-    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         ack_plan(
             self.packet_id,
             &self.properties,
@@ -305,7 +298,7 @@ fn ack_plan(
     ty: PacketType,
     ctx: Context,
     level: ProtocolLevel,
-) -> Result<Plan, EncodeError> {
+) -> Result<Plan, PlanError> {
     if packet_id == 0 {
         return Err(DecodeError::PacketIdZero.into());
     }
@@ -313,12 +306,9 @@ fn ack_plan(
     if ty == PacketType::UnsubAck && !v5 {
         // 3.x UNSUBACK is just the Packet Identifier.
         if !codes.is_empty() || !properties.is_empty() {
-            return Err(EncodeError::NotAtThisLevel);
+            return Err(PlanError::NotAtThisLevel);
         }
-        return Ok(Plan {
-            remaining: 2,
-            ..Plan::default()
-        });
+        return Plan::new(2, 0, 0);
     }
     if codes.is_empty() {
         return Err(DecodeError::AckWithoutReasonCodes.into());
@@ -332,13 +322,9 @@ fn ack_plan(
         props = properties.check_for_encode(ctx)?;
         remaining += props_field_len(props);
     } else if !properties.is_empty() {
-        return Err(EncodeError::NotAtThisLevel);
+        return Err(PlanError::NotAtThisLevel);
     }
-    Ok(Plan {
-        remaining,
-        props,
-        will_props: 0,
-    })
+    Plan::new(remaining, props, 0)
 }
 
 /// UNSUBACK: in MQTT 5.0 one reason code per Topic Filter of the
@@ -379,7 +365,7 @@ impl<'a> UnsubAck<'a> {
         })
     }
 
-    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         ack_plan(
             self.packet_id,
             &self.properties,

@@ -2,7 +2,7 @@
 
 use super::ack::reason_code;
 use super::{props_field_len, DecodeOptions, PacketType, Plan};
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::reason::ReasonCode;
 use crate::string::{Reader, Writer};
@@ -50,9 +50,9 @@ impl<'a> Auth<'a> {
         Ok(out)
     }
 
-    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         if level != ProtocolLevel::V5 {
-            return Err(EncodeError::NotAtThisLevel);
+            return Err(PlanError::NotAtThisLevel);
         }
         if !self.reason_code.allowed_in(PacketType::Auth) {
             return Err(DecodeError::InvalidReasonCode.into());
@@ -63,11 +63,7 @@ impl<'a> Auth<'a> {
         } else {
             1 + props_field_len(props)
         };
-        Ok(Plan {
-            remaining,
-            props,
-            will_props: 0,
-        })
+        Plan::new(remaining, props, 0)
     }
 
     pub(crate) fn write(&self, plan: &Plan, w: &mut Writer<'_>) {

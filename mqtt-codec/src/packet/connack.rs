@@ -2,7 +2,7 @@
 
 use super::ack::reason_code;
 use super::{props_field_len, DecodeOptions, PacketType, Plan};
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::reason::ReasonCode;
 use crate::string::{Reader, Writer};
@@ -71,28 +71,21 @@ impl<'a> ConnAck<'a> {
         })
     }
 
-    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         if self.session_present && self.reason_code != ReasonCode::Success {
             return Err(DecodeError::SessionPresentWithError.into());
         }
         if level != ProtocolLevel::V5 {
             if self.reason_code.to_v3_connack().is_none() || !self.properties.is_empty() {
-                return Err(EncodeError::NotAtThisLevel);
+                return Err(PlanError::NotAtThisLevel);
             }
-            return Ok(Plan {
-                remaining: 2,
-                ..Plan::default()
-            });
+            return Plan::new(2, 0, 0);
         }
         if !self.reason_code.allowed_in(PacketType::ConnAck) {
             return Err(DecodeError::InvalidReasonCode.into());
         }
         let props = self.properties.check_for_encode(Context::ConnAck)?;
-        Ok(Plan {
-            remaining: 2 + props_field_len(props),
-            props,
-            will_props: 0,
-        })
+        Plan::new(2 + props_field_len(props), props, 0)
     }
 
     pub(crate) fn write(&self, level: ProtocolLevel, plan: &Plan, w: &mut Writer<'_>) {

@@ -1,7 +1,7 @@
 //! CONNECT (§3.1), at protocol levels 3, 4 and 5.
 
 use super::{props_field_len, write_frame, DecodeOptions, Plan};
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
 use crate::{ProtocolLevel, QoS};
@@ -208,7 +208,7 @@ impl<'a> Connect<'a> {
     /// assert_eq!(c.encoded_len(), Ok(15));
     /// ```
     pub fn encoded_len(&self) -> Result<usize, EncodeError> {
-        self.plan()?.frame_len()
+        Ok(self.plan()?.frame_len())
     }
 
     /// Writes the CONNECT frame at the start of `buf`, at the CONNECT's own
@@ -238,7 +238,8 @@ impl<'a> Connect<'a> {
         write_frame(0x10, &plan, buf, |w| self.write(&plan, w))
     }
 
-    pub(crate) fn plan(&self) -> Result<Plan, EncodeError> {
+    #[inline(always)]
+    pub(crate) fn plan(&self) -> Result<Plan, PlanError> {
         let level = self.level;
         let v5 = level == ProtocolLevel::V5;
         string::check_str(self.client_id, true)?;
@@ -253,7 +254,7 @@ impl<'a> Connect<'a> {
             props = self.properties.check_for_encode(Context::Connect)?;
             remaining += props_field_len(props);
         } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotAtThisLevel);
+            return Err(PlanError::NotAtThisLevel);
         }
         remaining += string::str_len(self.client_id)?;
         let mut will_props = 0;
@@ -269,7 +270,7 @@ impl<'a> Connect<'a> {
                 will_props = will.properties.check_for_encode(Context::Will)?;
                 remaining += props_field_len(will_props);
             } else if !will.properties.is_empty() {
-                return Err(EncodeError::NotAtThisLevel);
+                return Err(PlanError::NotAtThisLevel);
             }
             remaining += string::str_len(will.topic)? + string::bin_len(will.payload)?;
         }
@@ -280,11 +281,7 @@ impl<'a> Connect<'a> {
         if let Some(p) = self.password {
             remaining += string::bin_len(p)?;
         }
-        Ok(Plan {
-            remaining,
-            props,
-            will_props,
-        })
+        Plan::new(remaining, props, will_props)
     }
 
     fn flags(&self) -> u8 {

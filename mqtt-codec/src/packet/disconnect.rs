@@ -2,7 +2,7 @@
 
 use super::ack::reason_code;
 use super::{props_field_len, DecodeOptions, PacketType, Plan};
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::reason::ReasonCode;
 use crate::string::{Reader, Writer};
@@ -64,10 +64,10 @@ impl<'a> Disconnect<'a> {
         Ok(out)
     }
 
-    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         if level != ProtocolLevel::V5 {
             if self.reason_code != ReasonCode::Success || !self.properties.is_empty() {
-                return Err(EncodeError::NotAtThisLevel);
+                return Err(PlanError::NotAtThisLevel);
             }
             return Ok(Plan::default());
         }
@@ -82,11 +82,7 @@ impl<'a> Disconnect<'a> {
         } else {
             0
         };
-        Ok(Plan {
-            remaining,
-            props,
-            will_props: 0,
-        })
+        Plan::new(remaining, props, 0)
     }
 
     pub(crate) fn write(&self, _level: ProtocolLevel, plan: &Plan, w: &mut Writer<'_>) {

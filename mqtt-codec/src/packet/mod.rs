@@ -22,7 +22,7 @@ pub use subscribe::{
 };
 pub use unsubscribe::{TopicFilters, TopicFiltersIter, Unsubscribe};
 
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::string::Writer;
 use crate::varint::{self, Varint};
 use crate::{ProtocolLevel, Status};
@@ -175,23 +175,44 @@ pub enum Packet<'a> {
 }
 
 /// Sizes an encoder computed while validating, so writing does not redo it.
+/// Three `u32`s, so that a `Result<Plan, PlanError>` is 16 bytes and comes
+/// back from a planner in registers: through the stack, the caller's wide
+/// reload of the sizes right after the call stalled on store forwarding.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Plan {
     /// The Remaining Length.
-    pub remaining: usize,
+    pub remaining: u32,
     /// Property list length (without its own length prefix).
-    pub props: usize,
+    pub props: u32,
     /// Will property list length (CONNECT).
-    pub will_props: usize,
+    pub will_props: u32,
 }
 
 impl Plan {
-    /// Total frame size for this Remaining Length.
-    pub(crate) fn frame_len(&self) -> Result<usize, EncodeError> {
-        if self.remaining > varint::MAX_REMAINING_LENGTH {
-            return Err(EncodeError::TooLarge);
+    /// The sizes of a frame whose Remaining Length is `remaining` (the
+    /// property lengths are parts of it), or [`PlanError::TooLarge`] when
+    /// that exceeds 268,435,455 (§2.1.4).
+    #[inline]
+    pub(crate) fn new(
+        remaining: usize,
+        props: usize,
+        will_props: usize,
+    ) -> Result<Plan, PlanError> {
+        if remaining > varint::MAX_REMAINING_LENGTH {
+            return Err(PlanError::TooLarge);
         }
-        Ok(1 + varint::len(self.remaining as u32) + self.remaining)
+        debug_assert!(props <= remaining && will_props <= remaining);
+        Ok(Plan {
+            remaining: remaining as u32,
+            props: props as u32,
+            will_props: will_props as u32,
+        })
+    }
+
+    /// Total frame size for this Remaining Length.
+    #[inline]
+    pub(crate) fn frame_len(&self) -> usize {
+        1 + varint::len(self.remaining) + self.remaining as usize
     }
 }
 
@@ -205,13 +226,13 @@ pub(crate) fn write_frame(
     buf: &mut [u8],
     body: impl FnOnce(&mut Writer<'_>),
 ) -> Result<usize, EncodeError> {
-    let total = plan.frame_len()?;
+    let total = plan.frame_len();
     let Some(out) = buf.get_mut(..total) else {
         return Err(EncodeError::BufferTooSmall { needed: total });
     };
     let mut w = Writer::new(out);
     w.u8(first);
-    w.varint(plan.remaining as u32);
+    w.varint(plan.remaining);
     body(&mut w);
     debug_assert_eq!(w.pos(), total);
     Ok(total)
@@ -379,7 +400,7 @@ impl<'a> Packet<'a> {
     }
 
     /// Validates the packet for `level` and sizes it.
-    fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         match self {
             Packet::Connect(p) => p.plan(),
             Packet::ConnAck(p) => p.plan(level),
@@ -407,7 +428,7 @@ impl<'a> Packet<'a> {
     /// assert_eq!(Packet::PingReq.encoded_len(ProtocolLevel::V4), Ok(2));
     /// ```
     pub fn encoded_len(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
-        self.plan(level)?.frame_len()
+        Ok(self.plan(level)?.frame_len())
     }
 
     /// Writes the frame at the start of `buf` and returns its length (equal
@@ -439,7 +460,7 @@ impl<'a> Packet<'a> {
             _ => {}
         }
         let plan = self.plan(level)?;
-        let total = plan.frame_len()?;
+        let total = plan.frame_len();
         if buf.len() < total {
             return Err(EncodeError::BufferTooSmall { needed: total });
         }
@@ -451,7 +472,7 @@ impl<'a> Packet<'a> {
 
     fn write(&self, level: ProtocolLevel, plan: &Plan, w: &mut Writer<'_>) {
         w.u8(self.first_byte());
-        w.varint(plan.remaining as u32);
+        w.varint(plan.remaining);
         match self {
             Packet::Connect(p) => p.write(plan, w),
             Packet::ConnAck(p) => p.write(level, plan, w),
@@ -490,7 +511,7 @@ impl<'a> Packet<'a> {
         dst: &mut impl bytes::BufMut,
     ) -> Result<usize, EncodeError> {
         let plan = self.plan(level)?;
-        let total = plan.frame_len()?;
+        let total = plan.frame_len();
         if dst.remaining_mut() < total {
             return Err(EncodeError::BufferTooSmall { needed: total });
         }

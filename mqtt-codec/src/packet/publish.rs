@@ -1,7 +1,7 @@
 //! PUBLISH (§3.3).
 
 use super::{props_field_len, write_frame, DecodeOptions, Plan};
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
 use crate::{ProtocolLevel, QoS};
@@ -101,7 +101,8 @@ impl<'a> Publish<'a> {
 
     /// Validates and sizes everything but the payload: `remaining` includes
     /// the payload, so the fixed header is right.
-    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    #[inline(always)]
+    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         string::check_topic_name_str(self.topic, true)?;
         if self.dup && self.qos == QoS::AtMostOnce {
             return Err(DecodeError::DupWithQoS0.into());
@@ -121,7 +122,7 @@ impl<'a> Publish<'a> {
             props = self.properties.check_for_encode(Context::Publish)?;
             remaining += props_field_len(props);
         } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotAtThisLevel);
+            return Err(PlanError::NotAtThisLevel);
         }
         if self.topic.is_empty()
             && (level != ProtocolLevel::V5 || self.properties.topic_alias().is_none())
@@ -130,12 +131,8 @@ impl<'a> Publish<'a> {
         }
         remaining = remaining
             .checked_add(self.payload.len())
-            .ok_or(EncodeError::TooLarge)?;
-        Ok(Plan {
-            remaining,
-            props,
-            will_props: 0,
-        })
+            .ok_or(PlanError::TooLarge)?;
+        Plan::new(remaining, props, 0)
     }
 
     #[inline(always)]
@@ -165,7 +162,7 @@ impl<'a> Publish<'a> {
     /// assert_eq!(p.encoded_len(ProtocolLevel::V4), Ok(7));
     /// ```
     pub fn encoded_len(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
-        self.plan(level)?.frame_len()
+        Ok(self.plan(level)?.frame_len())
     }
 
     /// Writes the PUBLISH frame at the start of `buf` and returns its
@@ -202,7 +199,7 @@ impl<'a> Publish<'a> {
     /// payload.
     pub fn header_len(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
         let plan = self.plan(level)?;
-        Ok(plan.frame_len()? - self.payload.len())
+        Ok(plan.frame_len() - self.payload.len())
     }
 
     /// Writes the fixed header, Topic Name, Packet Identifier and properties
@@ -226,13 +223,13 @@ impl<'a> Publish<'a> {
         buf: &mut [u8],
     ) -> Result<usize, EncodeError> {
         let plan = self.plan(level)?;
-        let n = plan.frame_len()? - self.payload.len();
+        let n = plan.frame_len() - self.payload.len();
         if buf.len() < n {
             return Err(EncodeError::BufferTooSmall { needed: n });
         }
         let mut w = Writer::new(&mut buf[..n]);
         w.u8(0x30 | self.flags());
-        w.varint(plan.remaining as u32);
+        w.varint(plan.remaining);
         self.write_variable_header(level, &plan, &mut w);
         debug_assert_eq!(w.pos(), n);
         Ok(n)

@@ -2,7 +2,7 @@
 
 use super::ack::packet_id;
 use super::{props_field_len, write_frame, DecodeOptions, Plan};
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
 use crate::topic::{self, SharedSubscription};
@@ -121,7 +121,7 @@ impl Subscription<'_> {
     /// string rules, [`Subscription::check`], options valid at the level)
     /// and returns its encoded size.
     #[inline(always)]
-    fn plan(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
+    fn plan(&self, level: ProtocolLevel) -> Result<usize, PlanError> {
         let bytes = self.filter.as_bytes();
         // One pass for the common filter: printable ASCII, wildcards in
         // place, not a shared subscription (whose ShareName and No Local
@@ -134,7 +134,7 @@ impl Subscription<'_> {
             self.check(level)?;
         }
         if level != ProtocolLevel::V5 && self.options.as_u8() & 0xFC != 0 {
-            return Err(EncodeError::NotAtThisLevel);
+            return Err(PlanError::NotAtThisLevel);
         }
         Ok(string::str_len(self.filter)? + 1)
     }
@@ -316,7 +316,7 @@ impl<'a> Subscribe<'a> {
     /// assert_eq!(sub.encoded_len(ProtocolLevel::V4), Ok(10));
     /// ```
     pub fn encoded_len(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
-        self.plan(level)?.frame_len()
+        Ok(self.plan(level)?.frame_len())
     }
 
     /// Writes the SUBSCRIBE frame at the start of `buf` and returns its
@@ -348,7 +348,8 @@ impl<'a> Subscribe<'a> {
         write_frame(0x82, &plan, buf, |w| self.write(level, &plan, w))
     }
 
-    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    #[inline(always)]
+    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         if self.packet_id == 0 {
             return Err(DecodeError::PacketIdZero.into());
         }
@@ -373,13 +374,9 @@ impl<'a> Subscribe<'a> {
             props = self.properties.check_for_encode(Context::Subscribe)?;
             remaining += props_field_len(props);
         } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotAtThisLevel);
+            return Err(PlanError::NotAtThisLevel);
         }
-        Ok(Plan {
-            remaining,
-            props,
-            will_props: 0,
-        })
+        Plan::new(remaining, props, 0)
     }
 
     pub(crate) fn write(&self, level: ProtocolLevel, plan: &Plan, w: &mut Writer<'_>) {

@@ -2,7 +2,7 @@
 
 use super::ack::packet_id;
 use super::{props_field_len, DecodeOptions, Plan};
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
 use crate::{topic, ProtocolLevel};
@@ -152,7 +152,7 @@ impl<'a> Unsubscribe<'a> {
         })
     }
 
-    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, EncodeError> {
+    pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
         if self.packet_id == 0 {
             return Err(DecodeError::PacketIdZero.into());
         }
@@ -170,13 +170,9 @@ impl<'a> Unsubscribe<'a> {
             props = self.properties.check_for_encode(Context::Unsubscribe)?;
             remaining += props_field_len(props);
         } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotAtThisLevel);
+            return Err(PlanError::NotAtThisLevel);
         }
-        Ok(Plan {
-            remaining,
-            props,
-            will_props: 0,
-        })
+        Plan::new(remaining, props, 0)
     }
 
     pub(crate) fn write(&self, level: ProtocolLevel, plan: &Plan, w: &mut Writer<'_>) {
