@@ -26,6 +26,7 @@ struct Out {
     topic: String,
     alias: Option<u16>,
     payload: Vec<u8>,
+    expiry: Option<u32>,
 }
 
 struct T {
@@ -156,6 +157,7 @@ fn summarize(p: &Packet<'_>) -> Out {
         topic: String::new(),
         alias: None,
         payload: Vec::new(),
+        expiry: None,
     };
     match p {
         Packet::Publish(x) => {
@@ -164,6 +166,7 @@ fn summarize(p: &Packet<'_>) -> Out {
             o.topic = x.topic.to_string();
             o.alias = x.properties.topic_alias();
             o.payload = x.payload.to_vec();
+            o.expiry = x.properties.message_expiry_interval();
         }
         Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
             o.pid = Some(r.packet_id);
@@ -1191,4 +1194,247 @@ fn time_never_runs_backwards_and_early_timeouts_do_nothing() {
     t.s.handle_timeout(Instant::MAX);
     t.s.handle_timeout(Instant::from_secs(1));
     assert!(t.events().iter().any(|e| e.contains("Timeout")));
+}
+
+/// A message with a Message Expiry Interval of `secs`.
+fn expiring<'a>(
+    topic: &'a str,
+    payload: &'a [u8],
+    qos: QoS,
+    props: &'a [Property<'a>],
+) -> PublishOptions<'a> {
+    PublishOptions {
+        properties: Properties::from_list(props),
+        ..PublishOptions::new(topic, payload, qos)
+    }
+}
+
+#[test]
+fn a_queued_message_whose_expiry_passes_is_dropped_and_reported_mqtt_3_3_2_5() {
+    // "If the Message Expiry Interval has passed and the Server has not
+    // managed to start onward delivery to a matching subscriber, then it
+    // MUST delete the copy of the message for that subscriber."
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions::new("c"),
+        &[Property::ReceiveMaximum(1)],
+    );
+    let a = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    let five = [Property::MessageExpiryInterval(5)];
+    let b =
+        t.s.publish(t.now, &expiring("a", b"2", QoS::AtLeastOnce, &five))
+            .unwrap()
+            .unwrap();
+    // Quota 1: `b` waits behind `a`.
+    assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(a.get()), false)]);
+    t.advance(Duration::from_secs(5));
+    assert!(t.events().is_empty(), "5 s have not passed the interval");
+    assert_eq!(t.s.inflight(), 2);
+    t.advance(Duration::from_millis(1));
+    assert_eq!(
+        t.events(),
+        [format!("MessageExpired {{ packet_id: Some({b}) }}")]
+    );
+    assert_eq!(t.s.inflight(), 1);
+    assert!(!t.s.packet_id_in_use(b.get()));
+    // The quota comes back: nothing of `b` goes out.
+    t.feed(Packet::PubAck(resp(a.get())));
+    assert!(t.out().is_empty());
+    assert_eq!(
+        t.events(),
+        [format!("Published {{ packet_id: {a}, reason: Success }}")]
+    );
+
+    // Without a timeout call in time, the queue is checked before writing.
+    let c =
+        t.s.publish(t.now, &expiring("a", b"3", QoS::AtLeastOnce, &five))
+            .unwrap()
+            .unwrap();
+    let d = t.publish("a", b"4", QoS::AtLeastOnce).unwrap();
+    assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(c.get()), false)]);
+    let e =
+        t.s.publish(t.now, &expiring("a", b"5", QoS::AtMostOnce, &five))
+            .unwrap();
+    assert_eq!(e, None);
+    t.now = t.now + Duration::from_secs(6);
+    t.feed(Packet::PubAck(resp(c.get())));
+    // `d` has no expiry and goes; the QoS 0 message `e` expired.
+    assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(d.get()), false)]);
+    let ev = t.events();
+    assert!(
+        ev.contains(&"MessageExpired { packet_id: None }".to_string()),
+        "{ev:?}"
+    );
+}
+
+#[test]
+fn a_queued_message_goes_out_with_the_interval_less_its_wait_mqtt_3_3_2_6() {
+    // "The PUBLISH packet sent to a Client by the Server MUST contain a
+    // Message Expiry Interval set to the received value minus the time that
+    // the message has been waiting in the Server."
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions::new("c"),
+        &[Property::ReceiveMaximum(1)],
+    );
+    let sixty = [
+        Property::UserProperty("k", "v"),
+        Property::MessageExpiryInterval(60),
+        Property::ContentType("text/plain"),
+    ];
+    // Sent at once: the interval as given.
+    let a =
+        t.s.publish(t.now, &expiring("a", b"1", QoS::AtLeastOnce, &sixty))
+            .unwrap()
+            .unwrap();
+    let b =
+        t.s.publish(t.now, &expiring("a", b"2", QoS::AtLeastOnce, &sixty))
+            .unwrap()
+            .unwrap();
+    let out = t.out();
+    assert_eq!(
+        (out.len(), out[0].pid, out[0].expiry),
+        (1, Some(a.get()), Some(60))
+    );
+    // `b` waits 12.5 s for the quota: 12 whole seconds come off.
+    t.advance(Duration::from_millis(12_500));
+    t.feed(Packet::PubAck(resp(a.get())));
+    let out = t.out();
+    assert_eq!(
+        (out.len(), out[0].pid, out[0].expiry),
+        (1, Some(b.get()), Some(48))
+    );
+    assert_eq!(out[0].payload, b"2");
+}
+
+#[test]
+fn messages_queued_while_disconnected_expire_and_the_rest_go_with_what_is_left_mqtt_3_3_2_5() {
+    let mut t = v5_client();
+    t.s.handle_transport_down(t.now);
+    let _ = t.events();
+    let (five, hundred) = (
+        [Property::MessageExpiryInterval(5)],
+        [Property::MessageExpiryInterval(100)],
+    );
+    let a =
+        t.s.publish(t.now, &expiring("a", b"1", QoS::ExactlyOnce, &five))
+            .unwrap()
+            .unwrap();
+    let b =
+        t.s.publish(t.now, &expiring("a", b"2", QoS::ExactlyOnce, &hundred))
+            .unwrap()
+            .unwrap();
+    // The timer runs while disconnected.
+    assert_eq!(
+        t.s.poll_timeout(),
+        Some(t.now + Duration::from_secs(5) + Duration::from_micros(1))
+    );
+    t.advance(Duration::from_secs(30));
+    assert_eq!(
+        t.events(),
+        [format!("MessageExpired {{ packet_id: Some({a}) }}")]
+    );
+    t.reconnect(true, &[]);
+    let out = t.out();
+    assert_eq!(
+        out.iter().map(|o| (o.pid, o.expiry)).collect::<Vec<_>>(),
+        [(Some(b.get()), Some(70))]
+    );
+}
+
+#[test]
+fn a_message_written_before_its_expiry_is_resent_not_dropped_mqtt_3_3_2_5() {
+    // Onward delivery has started: the exchange finishes; the resend
+    // carries what is left of the interval, here nothing ([MQTT-3.3.2-6]).
+    let mut t = v5_client();
+    let five = [Property::MessageExpiryInterval(5)];
+    let a =
+        t.s.publish(t.now, &expiring("a", b"1", QoS::AtLeastOnce, &five))
+            .unwrap()
+            .unwrap();
+    assert_eq!(t.out()[0].expiry, Some(5));
+    t.s.handle_transport_down(t.now);
+    t.advance(Duration::from_secs(10));
+    assert!(!t.events().iter().any(|e| e.contains("MessageExpired")));
+    t.reconnect(true, &[]);
+    let out = t.out();
+    assert_eq!(
+        out.iter()
+            .map(|o| (o.pid, o.dup, o.expiry))
+            .collect::<Vec<_>>(),
+        [(Some(a.get()), true, Some(0))]
+    );
+}
+
+#[test]
+fn a_restored_session_keeps_each_queued_messages_expiry_running_mqtt_3_3_2_6() {
+    let mut t = v5_client();
+    t.s.handle_transport_down(t.now);
+    let _ = t.events();
+    let (ten, hundred) = (
+        [Property::MessageExpiryInterval(10)],
+        [Property::MessageExpiryInterval(100)],
+    );
+    let a =
+        t.s.publish(t.now, &expiring("a", b"1", QoS::AtLeastOnce, &ten))
+            .unwrap()
+            .unwrap();
+    let b =
+        t.s.publish(t.now, &expiring("a", b"2", QoS::AtLeastOnce, &hundred))
+            .unwrap()
+            .unwrap();
+    t.advance(Duration::from_secs(4));
+    let mut bytes = [0u8; 512];
+    let n = t.s.snapshot(&mut bytes).unwrap();
+    let cfg = *t.s.config();
+    // Power cycle: the clock (Unix time, say) went on for 3 s meanwhile.
+    t.now = t.now + Duration::from_secs(3);
+    t.s = Session::restore(cfg, t.now, &bytes[..n]).unwrap();
+    t.advance(Duration::from_secs(4));
+    assert_eq!(
+        t.events(),
+        [format!("MessageExpired {{ packet_id: Some({a}) }}")]
+    );
+    t.s.handle_transport_up(t.now);
+    t.s.connect(
+        t.now,
+        &ConnectOptions {
+            clean_start: false,
+            ..ConnectOptions::new("c")
+        },
+    )
+    .unwrap();
+    t.out();
+    t.connack(true, &[]);
+    t.events();
+    let out = t.out();
+    assert_eq!(
+        out.iter().map(|o| (o.pid, o.expiry)).collect::<Vec<_>>(),
+        [(Some(b.get()), Some(89))]
+    );
+}
+
+#[test]
+fn a_snapshot_of_an_older_format_is_refused_with_a_typed_error() {
+    let mut t = v5_client();
+    t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    let mut bytes = [0u8; 512];
+    let n = t.s.snapshot(&mut bytes).unwrap();
+    let cfg = *t.s.config();
+    assert_eq!(
+        bytes[4], 2,
+        "format version 2 carries each message's queue time"
+    );
+    // Version 1 had no queue time: its records would be misread.
+    bytes[4] = 1;
+    assert_eq!(
+        S::restore(cfg, t.now, &bytes[..n]).err(),
+        Some(qos_engine::mqtt::SnapshotError::UnsupportedVersion { version: 1 })
+    );
+    bytes[4] = 2;
+    bytes[0] = b'X';
+    assert_eq!(
+        S::restore(cfg, t.now, &bytes[..n]).err(),
+        Some(qos_engine::mqtt::SnapshotError::NotASnapshot)
+    );
 }

@@ -424,6 +424,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         }
         self.core.drop_connection_state();
         self.core.timers.stop_all();
+        // Queued messages keep expiring while no connection is up.
+        self.core.arm_message_expiry();
         if !self.core.bound {
             return;
         }
@@ -522,6 +524,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                         self.core.discard_state();
                     }
                 }
+                Timer::MessageExpiry => self.core.expire_messages(now),
             }
         }
         self.core.arm_keepalive();
@@ -698,12 +701,40 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     /// until acknowledged, resent with DUP after a reconnection that resumes
     /// the session. Allowed while disconnected (the message waits). A full
     /// store or identifier space is an `Err` and changes nothing.
+    ///
+    /// A Message Expiry Interval in `msg.properties` (5.0) runs from `now`:
+    /// a message still waiting when it passes is dropped unsent and
+    /// reported by [`Event::MessageExpired`] ([MQTT-3.3.2-5]); when written
+    /// later, the interval on the wire is the one given minus the whole
+    /// seconds it waited ([MQTT-3.3.2-6]).
+    ///
+    /// ```
+    /// use qos_engine::mqtt::{Config, Event, PublishOptions, Session};
+    /// use qos_engine::{Duration, Instant};
+    /// use mqtt_codec::{Properties, Property, ProtocolLevel, QoS};
+    ///
+    /// let mut s: Session = Session::new(Config::client(ProtocolLevel::V5), Instant::ZERO);
+    /// let expiry = [Property::MessageExpiryInterval(10)];
+    /// let msg = PublishOptions {
+    ///     properties: Properties::from_list(&expiry),
+    ///     ..PublishOptions::new("t", b"x", QoS::AtLeastOnce)
+    /// };
+    /// let id = s.publish(Instant::ZERO, &msg).unwrap();
+    /// // Not connected: the message waits, and its lifetime runs out.
+    /// let at = s.poll_timeout().unwrap();
+    /// assert!(at > Instant::ZERO + Duration::from_secs(10));
+    /// s.handle_timeout(at);
+    /// assert!(matches!(s.poll_event(), Some(Event::MessageExpired { packet_id }) if packet_id == id));
+    /// assert_eq!(s.inflight(), 0);
+    /// ```
     pub fn publish(
         &mut self,
         now: Instant,
         msg: &PublishOptions<'_>,
     ) -> Result<Option<NonZeroU16>, CommandError> {
-        self.core.input(now);
+        let now = self.core.input(now);
+        self.core.expire_due(now);
+        let expiry = msg.properties.message_expiry_interval();
         if self.core.store_level != ProtocolLevel::V5 && !msg.properties.is_empty() {
             return Err(CommandError::Encode(EncodeError::NotAtThisLevel));
         }
@@ -758,8 +789,12 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             rel_seq: 0,
             off: 0,
             len: 0,
+            queued_at: now,
+            expiry: expiry.unwrap_or(0),
+            expiry_at: 0,
         };
-        self.core
+        let i = self
+            .core
             .store
             .push_tail(slot, |free| match packet.encode(level, free) {
                 Ok(n) if n > max => Err(CommandError::PacketTooLarge),
@@ -772,6 +807,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             })
             .map_err(full)??;
         self.core.ids = ids;
+        if expiry.is_some() {
+            let at = expiry_offset(self.core.store.bytes(i), level);
+            self.core.store.slot_mut(i).expiry_at = at;
+            self.core.arm_message_expiry();
+        }
         Ok(pid)
     }
 
@@ -850,6 +890,9 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
             rel_seq: 0,
             off: 0,
             len: len as u32,
+            queued_at: Instant::ZERO,
+            expiry: 0,
+            expiry_at: 0,
         };
         self.store
             .push_with(len, |buf| {
@@ -1054,11 +1097,12 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
     #[inline(never)]
     fn transmit(&mut self, rx: &[u8], now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         let now = self.clock.observe(now);
+        self.expire_due(now);
         self.release_held();
         self.process(rx, now);
         let mut pos = 0;
         loop {
-            let n = self.next_frame(&mut buf[pos..]);
+            let n = self.next_frame(&mut buf[pos..], now);
             if n == 0 {
                 break;
             }
@@ -1961,7 +2005,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
 
     /// Writes the next frame into `buf`; 0 when there is none or it does not
     /// fit.
-    fn next_frame(&mut self, buf: &mut [u8]) -> usize {
+    fn next_frame(&mut self, buf: &mut [u8], now: Instant) -> usize {
         if matches!(self.conn, Conn::Down | Conn::Closed) {
             return 0;
         }
@@ -2095,7 +2139,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
                 self.drop_publish(i);
                 continue;
             }
-            return match self.write_publish(i, buf) {
+            return match self.write_publish(i, buf, now) {
                 Ok(n) => n,
                 Err(true) => {
                     self.drop_publish(i);
@@ -2107,12 +2151,57 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
         0
     }
 
+    /// Drops every queued message whose Message Expiry Interval has passed
+    /// and reports each: "If the Message Expiry Interval has passed and the
+    /// Server has not managed to start onward delivery to a matching
+    /// subscriber, then it MUST delete the copy of the message for that
+    /// subscriber" [MQTT-3.3.2-5] — a client's queue is treated alike.
+    fn expire_messages(&mut self, now: Instant) {
+        let mut i = 0;
+        while i < self.store.slots().len() {
+            let s = self.store.slots()[i];
+            if s.expires_at().is_some_and(|at| at <= now) {
+                self.store.remove(i);
+                self.push_event(Event::MessageExpired {
+                    packet_id: NonZeroU16::new(s.pid),
+                });
+                self.tx_idle = false;
+            } else {
+                i += 1;
+            }
+        }
+        self.arm_message_expiry();
+    }
+
+    /// [`Core::expire_messages`] if one is due (before the queue is used).
+    #[inline]
+    fn expire_due(&mut self, now: Instant) {
+        if self
+            .timers
+            .get(Timer::MessageExpiry)
+            .is_some_and(|at| at <= now)
+        {
+            self.expire_messages(now);
+        }
+    }
+
+    /// The timer for the first queued message to expire.
+    pub(super) fn arm_message_expiry(&mut self) {
+        match self.store.slots().iter().filter_map(Slot::expires_at).min() {
+            Some(at) => self.timers.set(Timer::MessageExpiry, at),
+            None => self.timers.stop(Timer::MessageExpiry),
+        }
+    }
+
     /// Drops the message in slot `i` unsent ([MQTT-3.1.2-25]).
     fn drop_publish(&mut self, i: usize) {
         let s = self.store.remove(i);
         self.push_event(Event::PublishDropped {
             packet_id: NonZeroU16::new(s.pid),
         });
+        if s.expires_at().is_some() {
+            self.arm_message_expiry();
+        }
     }
 
     /// Writes the PUBLISH in slot `i`: as stored (DUP set on a resend,
@@ -2121,13 +2210,14 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
     /// messages are stored at 5.0 until it knows its client's level).
     /// `Err(true)`: too large for the peer, drop it; `Err(false)`: does not
     /// fit `buf`.
-    fn write_publish(&mut self, i: usize, buf: &mut [u8]) -> Result<usize, bool> {
+    fn write_publish(&mut self, i: usize, buf: &mut [u8], now: Instant) -> Result<usize, bool> {
         let s = self.store.slots()[i];
         let max = self.peer.maximum_packet_size as usize;
         let v5 = self.level == ProtocolLevel::V5;
         let alias_max = self.peer.topic_alias_maximum.min(ALIASES as u16);
         let use_alias = v5 && self.cfg.use_topic_aliases && alias_max > 0 && !s.dup;
-        let n = if use_alias || self.level != self.store_level {
+        let reencode = use_alias || self.level != self.store_level;
+        let n = if reencode {
             let stored = self.store.bytes(i);
             let opts = DecodeOptions::new(self.store_level);
             let Ok(Status::Complete((Packet::Publish(p), _))) = Packet::decode(stored, &opts)
@@ -2196,6 +2286,20 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
             }
             stored.len()
         };
+        if s.expiry_at != 0 {
+            // "The PUBLISH packet sent to a Client by the Server MUST contain
+            // a Message Expiry Interval set to the received value minus the
+            // time that the message has been waiting in the Server"
+            // [MQTT-3.3.2-6] (a client's queue alike); a resend too.
+            let at = if reencode {
+                expiry_offset(&buf[..n], self.level)
+            } else {
+                s.expiry_at
+            } as usize;
+            if let Some(b) = buf.get_mut(at..at + 4).filter(|_| at != 0) {
+                b.copy_from_slice(&s.expiry_left(now).to_be_bytes());
+            }
+        }
         if s.dup {
             self.stats.publishes_resent += 1;
         } else {
@@ -2207,6 +2311,10 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
             let slot = self.store.slot_mut(i);
             slot.state = State::Sent;
             slot.dup = true;
+        }
+        if s.expires_at().is_some() {
+            // Written: its onward delivery has started, it no longer expires.
+            self.arm_message_expiry();
         }
         Ok(n)
     }
@@ -2304,6 +2412,71 @@ fn whole_frame(buf: &[u8]) -> bool {
     false
 }
 
+/// Where the four bytes of the Message Expiry Interval sit in `frame`, a
+/// PUBLISH the session encoded at `level`; 0 when it has none.
+pub(super) fn expiry_offset(frame: &[u8], level: ProtocolLevel) -> u32 {
+    if level != ProtocolLevel::V5 {
+        return 0;
+    }
+    let opts = DecodeOptions::new(level);
+    let Ok(Status::Complete((Packet::Publish(p), _))) = Packet::decode(frame, &opts) else {
+        return 0;
+    };
+    let Some(wire) = p.properties.wire_bytes() else {
+        return 0;
+    };
+    // The properties are a slice of `frame`: their distance from its start
+    // is where they begin.
+    let mut at = (wire.as_ptr() as usize).wrapping_sub(frame.as_ptr() as usize);
+    for prop in p.properties.iter() {
+        if let Property::MessageExpiryInterval(_) = prop {
+            return u32::try_from(at + 1).unwrap_or(0);
+        }
+        at += property_len(&prop);
+    }
+    0
+}
+
+/// Bytes of one encoded property: its one-byte identifier (§2.2.2.2) and
+/// its value (Table 2-4 gives each property's type).
+fn property_len(p: &Property<'_>) -> usize {
+    use Property as P;
+    let value = match *p {
+        P::PayloadFormatIndicator(_)
+        | P::RequestProblemInformation(_)
+        | P::RequestResponseInformation(_)
+        | P::MaximumQoS(_)
+        | P::RetainAvailable(_)
+        | P::WildcardSubscriptionAvailable(_)
+        | P::SubscriptionIdentifierAvailable(_)
+        | P::SharedSubscriptionAvailable(_) => 1,
+        P::ServerKeepAlive(_)
+        | P::ReceiveMaximum(_)
+        | P::TopicAliasMaximum(_)
+        | P::TopicAlias(_) => 2,
+        P::MessageExpiryInterval(_)
+        | P::SessionExpiryInterval(_)
+        | P::WillDelayInterval(_)
+        | P::MaximumPacketSize(_) => 4,
+        P::SubscriptionIdentifier(v) => match v {
+            0..=0x7F => 1,
+            0x80..=0x3FFF => 2,
+            0x4000..=0x1F_FFFF => 3,
+            _ => 4,
+        },
+        P::ContentType(s)
+        | P::ResponseTopic(s)
+        | P::AssignedClientIdentifier(s)
+        | P::AuthenticationMethod(s)
+        | P::ResponseInformation(s)
+        | P::ServerReference(s)
+        | P::ReasonString(s) => 2 + s.len(),
+        P::CorrelationData(b) | P::AuthenticationData(b) => 2 + b.len(),
+        P::UserProperty(k, v) => 4 + k.len() + v.len(),
+    };
+    1 + value
+}
+
 /// Reads an acknowledgement of the shape [`write_short_ack`] writes —
 /// Remaining Length 2, a non-zero Packet Identifier ([MQTT-2.2.1-3]), the
 /// reserved flags as listed ([MQTT-2.1.3-1]) — without the general decoder.
@@ -2334,6 +2507,7 @@ fn short_ack(b: &[u8]) -> Option<In> {
 enum Owned {
     Published(NonZeroU16, ReasonCode),
     PublishDropped(Option<NonZeroU16>),
+    MessageExpired(Option<NonZeroU16>),
     RequestLost(NonZeroU16),
     UnknownPacketId(AckKind, u16),
     PeerError(PeerError),
@@ -2346,6 +2520,7 @@ impl Owned {
         match ev {
             Event::Published { packet_id, reason } => Owned::Published(packet_id, reason),
             Event::PublishDropped { packet_id } => Owned::PublishDropped(packet_id),
+            Event::MessageExpired { packet_id } => Owned::MessageExpired(packet_id),
             Event::RequestLost { packet_id } => Owned::RequestLost(packet_id),
             Event::UnknownPacketId { kind, packet_id } => Owned::UnknownPacketId(kind, packet_id),
             Event::PeerError(e) => Owned::PeerError(e),
@@ -2360,6 +2535,7 @@ impl Owned {
         match self {
             Owned::Published(packet_id, reason) => Event::Published { packet_id, reason },
             Owned::PublishDropped(packet_id) => Event::PublishDropped { packet_id },
+            Owned::MessageExpired(packet_id) => Event::MessageExpired { packet_id },
             Owned::RequestLost(packet_id) => Event::RequestLost { packet_id },
             Owned::UnknownPacketId(kind, packet_id) => Event::UnknownPacketId { kind, packet_id },
             Owned::PeerError(e) => Event::PeerError(e),
@@ -2548,6 +2724,62 @@ mod tests {
         assert_eq!(taken, 36);
         // Fewer than 4 bytes: left to the codec (which waits for more).
         assert!(short_ack(&[PUBACK, 2, 0]).is_none());
+    }
+
+    #[test]
+    fn expiry_offset_finds_the_interval_behind_properties_of_every_shape() {
+        let before: [&[Property<'_>]; 5] = [
+            &[],
+            &[Property::PayloadFormatIndicator(1)],
+            &[
+                Property::UserProperty("key", "value"),
+                Property::ContentType("a/b"),
+            ],
+            &[
+                Property::ResponseTopic("r"),
+                Property::CorrelationData(b"\x00\x01"),
+            ],
+            &[
+                Property::UserProperty("", ""),
+                Property::PayloadFormatIndicator(0),
+            ],
+        ];
+        for (qos, pid) in [(QoS::AtMostOnce, None), (QoS::ExactlyOnce, Some(7))] {
+            for first in before {
+                let mut list: heapless::Vec<Property<'_>, 4> = heapless::Vec::new();
+                list.extend(first.iter().copied());
+                list.push(Property::MessageExpiryInterval(0x0102_0304))
+                    .unwrap();
+                list.push(Property::UserProperty("after", "it")).unwrap();
+                let mut frame = [0u8; 256];
+                let n = Packet::Publish(Publish {
+                    dup: false,
+                    qos,
+                    retain: false,
+                    topic: "t/x",
+                    packet_id: pid,
+                    properties: Properties::from_list(&list),
+                    payload: b"p",
+                })
+                .encode(ProtocolLevel::V5, &mut frame)
+                .unwrap();
+                let at = expiry_offset(&frame[..n], ProtocolLevel::V5) as usize;
+                assert_eq!(&frame[at - 1..at + 4], &[0x02, 1, 2, 3, 4], "{list:?}");
+            }
+        }
+        let mut frame = [0u8; 64];
+        let n = Packet::Publish(Publish {
+            dup: false,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            topic: "t",
+            packet_id: None,
+            properties: Properties::from_list(&[Property::ContentType("x")]),
+            payload: b"",
+        })
+        .encode(ProtocolLevel::V5, &mut frame)
+        .unwrap();
+        assert_eq!(expiry_offset(&frame[..n], ProtocolLevel::V5), 0);
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The session state as bytes, so that it survives a power cycle.
 //!
-//! Format (version 1, integers big-endian):
+//! Format (version 2, integers big-endian):
 //!
 //! ```text
 //! "MQSS" version:u8 role:u8 level:u8 flags:u8 session_expiry:u32
 //! last_packet_id:u16 rel_seq:u32 outgoing:u16 incoming:u16
-//! outgoing × { state:u8 packet_id:u16 qos:u8 flags:u8 rel_seq:u32 len:u32 frame:[u8; len] }
+//! outgoing × { state:u8 packet_id:u16 qos:u8 flags:u8 rel_seq:u32 queued_at:u64
+//!              len:u32 frame:[u8; len] }
 //! incoming × { packet_id:u16 qos:u8 state:u8 reason:u8 }
 //! fnv1a32 of everything before:u32
 //! ```
@@ -16,20 +17,29 @@
 //! from being handed to the application twice after a restart. Connection
 //! state (buffers, aliases, timers) is not: a restored session starts
 //! disconnected.
+//!
+//! `queued_at` is the caller's clock ([`Instant`], microseconds) when the
+//! message was queued: a message's Message Expiry Interval keeps running
+//! from then ([MQTT-3.3.2-5], [MQTT-3.3.2-6]). Across a power cycle that is
+//! exact when the clock keeps its epoch (Unix time); with a clock that
+//! restarts, time before the restart is not counted.
+//!
+//! Version 1 (before `queued_at`) is refused with
+//! [`SnapshotError::UnsupportedVersion`].
 
 use mqtt_codec::{DecodeOptions, Packet, ProtocolLevel, Status};
 
 use super::inbound::{InSlot, InState};
 use super::packet_id::PacketIds;
-use super::session::Session;
+use super::session::{expiry_offset, Session};
 use super::store::{Kind, Slot, State};
 use super::types::{Config, Role};
 use crate::time::Instant;
 
 const MAGIC: &[u8; 4] = b"MQSS";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const HEADER: usize = 4 + 1 + 1 + 1 + 1 + 4 + 2 + 4 + 2 + 2;
-const OUT_RECORD: usize = 1 + 2 + 1 + 1 + 4 + 4;
+const OUT_RECORD: usize = 1 + 2 + 1 + 1 + 4 + 8 + 4;
 const IN_RECORD: usize = 2 + 1 + 1 + 1;
 
 /// Why a snapshot could not be written or read.
@@ -42,8 +52,13 @@ pub enum SnapshotError {
     },
     /// The bytes end early.
     Truncated,
-    /// Not a session snapshot (magic), or a version this code does not read.
+    /// Not a session snapshot (magic).
     NotASnapshot,
+    /// A session snapshot of a format version this code does not read.
+    UnsupportedVersion {
+        /// The version byte found.
+        version: u8,
+    },
     /// The checksum does not match: the bytes were damaged.
     Checksum,
     /// A field holds a value no session writes (e.g. a frame that does not
@@ -118,6 +133,12 @@ impl<'b> Reader<'b> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
+    fn u64(&mut self) -> Result<u64, SnapshotError> {
+        let b = self.take(8)?;
+        let mut v = [0u8; 8];
+        v.copy_from_slice(b);
+        Ok(u64::from_be_bytes(v))
+    }
 }
 
 impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT, BUF, RX> {
@@ -131,7 +152,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     }
 
     /// Bytes [`Session::snapshot`] will write (at most
-    /// `32 + 13 × INFLIGHT + BUF + 5 × INFLIGHT`).
+    /// `32 + 21 × INFLIGHT + BUF + 5 × INFLIGHT`).
     pub fn snapshot_len(&self) -> usize {
         let out: usize = self
             .snapshot_slots()
@@ -182,6 +203,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             w.put(&s.pid.to_be_bytes());
             w.put(&[s.qos, flags]);
             w.put(&s.rel_seq.to_be_bytes());
+            w.put(&s.queued_at.as_micros().to_be_bytes());
             w.put(&s.len.to_be_bytes());
             w.put(self.core.store.bytes(i));
         }
@@ -208,8 +230,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         if bytes.len() < HEADER + 4 {
             return Err(SnapshotError::Truncated);
         }
-        if &bytes[..4] != MAGIC || bytes[4] != VERSION {
+        if &bytes[..4] != MAGIC {
             return Err(SnapshotError::NotASnapshot);
+        }
+        if bytes[4] != VERSION {
+            return Err(SnapshotError::UnsupportedVersion { version: bytes[4] });
         }
         let mut r = Reader { buf: bytes, at: 5 };
         let role = match r.u8()? {
@@ -256,19 +281,24 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             let qos = r.u8()?;
             let f = r.u8()?;
             let seq = r.u32()?;
+            let queued_at = Instant::from_micros(r.u64()?);
             let len = r.u32()?;
             let frame = r.take(len as usize)?;
             let released = matches!(state, State::RelPending | State::RelSent);
             if qos > 2 || (qos == 0) != (pid == 0) || (released && (qos != 2 || len != 0)) {
                 return Err(SnapshotError::Invalid);
             }
+            let mut expiry = 0;
             if !released {
                 match Packet::decode(frame, &opts) {
                     Ok(Status::Complete((Packet::Publish(p), used)))
                         if used == frame.len()
                             && p.qos.as_u8() == qos
                             && p.packet_id.unwrap_or(0) == pid
-                            && !p.dup => {}
+                            && !p.dup =>
+                    {
+                        expiry = p.properties.message_expiry_interval().unwrap_or(0);
+                    }
                     _ => return Err(SnapshotError::Invalid),
                 }
             }
@@ -285,6 +315,13 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 rel_seq: seq,
                 off: 0,
                 len,
+                queued_at,
+                expiry,
+                expiry_at: if released {
+                    0
+                } else {
+                    expiry_offset(frame, store_level)
+                },
             };
             s.core
                 .store
@@ -316,6 +353,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         if fnv1a(&bytes[..body_end]) != sum {
             return Err(SnapshotError::Checksum);
         }
+        s.core.arm_message_expiry();
         Ok(s)
     }
 }

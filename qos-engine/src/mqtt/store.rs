@@ -8,6 +8,8 @@
 //! original order). Every mutation checks capacity first and changes nothing
 //! when it fails.
 
+use crate::time::{Duration, Instant};
+
 /// What a slot holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -53,6 +55,13 @@ pub(crate) struct Slot {
     /// Bytes of the record: the whole encoded frame (a PUBLISH as first
     /// written: DUP 0, no Topic Alias).
     pub len: u32,
+    /// When the application queued the message.
+    pub queued_at: Instant,
+    /// Its Message Expiry Interval in seconds, when `expiry_at` is not 0.
+    pub expiry: u32,
+    /// Where the four bytes of the Message Expiry Interval sit in the
+    /// frame; 0 when it has none.
+    pub expiry_at: u32,
 }
 
 impl Slot {
@@ -63,6 +72,25 @@ impl Slot {
     /// PUBLISH written and not yet completed.
     pub(crate) fn uses_quota(&self) -> bool {
         self.kind == Kind::Publish && self.qos > 0 && self.state != State::Pending
+    }
+    /// The first instant at which this message's Message Expiry Interval
+    /// has passed, while it is still queued and was never written — the
+    /// only time it may be dropped for it ([MQTT-3.3.2-5]: "has not
+    /// managed to start onward delivery").
+    pub(crate) fn expires_at(&self) -> Option<Instant> {
+        (self.expiry_at != 0
+            && self.kind == Kind::Publish
+            && self.state == State::Pending
+            && !self.dup)
+            .then(|| {
+                self.queued_at + Duration::from_secs(self.expiry.into()) + Duration::from_micros(1)
+            })
+    }
+    /// The Message Expiry Interval to send at `now`: the set value minus
+    /// the whole seconds the message has waited ([MQTT-3.3.2-6]).
+    pub(crate) fn expiry_left(&self, now: Instant) -> u32 {
+        let waited = now.saturating_duration_since(self.queued_at).as_secs();
+        u32::try_from(u64::from(self.expiry).saturating_sub(waited)).unwrap_or(0)
     }
 }
 
@@ -264,6 +292,9 @@ mod tests {
             rel_seq: 0,
             off: 0,
             len: len as u32,
+            queued_at: Instant::ZERO,
+            expiry: 0,
+            expiry_at: 0,
         }
     }
 

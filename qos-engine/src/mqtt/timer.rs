@@ -13,10 +13,18 @@ pub(crate) enum Timer {
     /// The network connection is closed and the Session Expiry Interval has
     /// passed: discard the session state ([MQTT-4.1.0-2]).
     SessionExpiry = 2,
+    /// The Message Expiry Interval of a message still queued (never
+    /// written) passes: drop it ([MQTT-3.3.2-5]).
+    MessageExpiry = 3,
 }
 
-const COUNT: usize = 3;
-const ALL: [Timer; COUNT] = [Timer::Ping, Timer::Dead, Timer::SessionExpiry];
+const COUNT: usize = 4;
+const ALL: [Timer; COUNT] = [
+    Timer::Ping,
+    Timer::Dead,
+    Timer::SessionExpiry,
+    Timer::MessageExpiry,
+];
 
 /// Deadlines, one slot per [`Timer`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

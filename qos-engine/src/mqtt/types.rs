@@ -375,6 +375,16 @@ pub enum Event<'a> {
         /// Its Packet Identifier (`None` at QoS 0).
         packet_id: Option<NonZeroU16>,
     },
+    /// A queued message was dropped unsent because its Message Expiry
+    /// Interval passed while it waited — for Receive Maximum quota, or for
+    /// a connection ([MQTT-3.3.2-5]). Its Packet Identifier is free again.
+    /// A message already written once is never dropped for this: its
+    /// exchange finishes, and a resend carries what is left of the
+    /// interval ([MQTT-3.3.2-6]).
+    MessageExpired {
+        /// Its Packet Identifier (`None` at QoS 0).
+        packet_id: Option<NonZeroU16>,
+    },
     /// SUBACK for one of our SUBSCRIBE packets.
     Subscribed {
         /// The SUBSCRIBE's Packet Identifier.
