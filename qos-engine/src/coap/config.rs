@@ -33,7 +33,11 @@ pub struct TransmissionParameters {
     pub nstart: u8,
     /// DEFAULT_LEISURE: spread of responses to multicast requests (§8.2).
     pub default_leisure: Duration,
-    /// PROBING_RATE in bytes per second towards a peer that does not respond (§4.7).
+    /// PROBING_RATE in bytes per second towards a peer that does not respond
+    /// (§4.7). When a Non-confirmable request goes unanswered, the next
+    /// request to that peer waits until the unanswered bytes, counted from
+    /// when they were sent, average out to this rate (or until the peer
+    /// sends anything). 0 acts as 1.
     pub probing_rate: u32,
     /// MAX_LATENCY: the longest a datagram is expected to be in flight (§4.8.2).
     pub max_latency: Duration,

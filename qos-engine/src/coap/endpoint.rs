@@ -15,7 +15,7 @@ use super::types::{
     RequestId, Response, Stats, Transmit,
 };
 use crate::rng::Rng;
-use crate::time::{Instant, Monotonic};
+use crate::time::{Duration, Instant, Monotonic};
 
 /// Options a message built by the endpoint can carry (the caller's plus the
 /// endpoint's own Block1/Block2/Size/Observe/Request-Tag).
@@ -88,6 +88,8 @@ struct Exchange<P, const M: usize> {
     retx: Option<Retransmission>,
     tx: bool,
     deadline: Instant,
+    /// When the message in flight was first sent.
+    sent_at: Instant,
     /// The Block2 number asked for by the message in flight.
     block2_num: u32,
     upload: Option<Upload>,
@@ -217,6 +219,9 @@ pub struct Endpoint<P, const N: usize = 4, const D: usize = 16, const M: usize =
     rx_unpolled: usize,
     observe_seq: u32,
     stats: Stats,
+    /// Peers that let a Non-confirmable request go unanswered, and until when
+    /// no new request goes to them (RFC 7252 §4.7 PROBING_RATE).
+    quiet: Vec<(P, Instant), N>,
     conn: Conn<P>,
 }
 
@@ -495,6 +500,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             rx_unpolled: 0,
             observe_seq: 2,
             stats: Stats::default(),
+            quiet: Vec::new(),
             conn: Conn {
                 peer: None,
                 csm_sent: false,
@@ -592,6 +598,9 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             self.reject(peer, Rejection::TooLarge);
             return;
         }
+        // RFC 7252 §4.7: PROBING_RATE limits sending to a peer "that does
+        // not respond"; one that sends a well-formed message does.
+        self.quiet.retain(|q| q.0 != peer);
         self.dispatch(now, peer, &msg, bytes);
         // An exchange that stopped being outstanding (an observation got
         // established, …) makes NSTART room for a queued one.
@@ -691,6 +700,10 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 }
                 ExState::Waiting | ExState::UploadPaused => {
                     if ex.deadline <= now {
+                        if !ex.confirmable {
+                            let (peer, sent_at, len) = (ex.peer, ex.sent_at, ex.msg.len());
+                            self.go_quiet(peer, sent_at, len, now);
+                        }
                         self.fail(i, Failure::ResponseTimeout);
                     }
                 }
@@ -747,7 +760,37 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 }
             }
         }
+        self.quiet.retain(|q| q.1 > now);
         self.promote(now);
+    }
+
+    /// RFC 7252 §4.7: the way a client stops expecting the response to a
+    /// Non-confirmable request "MUST be chosen in such a way that an
+    /// endpoint does not exceed an average data rate of PROBING_RATE in
+    /// sending to another endpoint that does not respond". `peer` let `len`
+    /// bytes sent at `sent_at` go unanswered: no new request goes to it
+    /// before those bytes average out to PROBING_RATE, unless it sends
+    /// something first.
+    fn go_quiet(&mut self, peer: P, sent_at: Instant, len: usize, now: Instant) {
+        if self.config.transport.is_reliable() {
+            // TCP's own congestion control paces a connection.
+            return;
+        }
+        let rate = u64::from(self.config.params.probing_rate.max(1));
+        let millis = (len as u64).saturating_mul(1000) / rate;
+        let until = sent_at + Duration::from_millis(millis);
+        if until <= now {
+            return;
+        }
+        self.stats.probing_holds += 1;
+        if let Some(q) = self.quiet.iter_mut().find(|q| q.0 == peer) {
+            q.1 = q.1.max(until);
+        } else if self.quiet.push((peer, until)).is_err() {
+            // Full: the entry that ends first makes room.
+            if let Some(q) = self.quiet.iter_mut().min_by_key(|q| q.1) {
+                *q = (peer, until.max(q.1));
+            }
+        }
     }
 
     // ----- outputs ---------------------------------------------------------
@@ -847,6 +890,9 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             if e.state == InState::Delivered && e.con {
                 at(e.ack_at);
             }
+        }
+        for q in &self.quiet {
+            at(q.1);
         }
         t
     }
@@ -1513,6 +1559,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             retx: None,
             tx: false,
             deadline: now,
+            sent_at: now,
             block2_num: 0,
             upload,
             observe: observe.then_some(ObserveClient {
@@ -1546,6 +1593,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 .filter_map(|(i, e)| e.as_ref().map(|e| (i, e)))
                 .filter(|(_, e)| e.state == ExState::Queued)
                 .filter(|(_, e)| self.outstanding(e.peer) < nstart)
+                .filter(|(_, e)| !self.quiet.iter().any(|q| q.0 == e.peer && q.1 > now))
                 .min_by_key(|(_, e)| e.seq)
                 .map(|(i, _)| i);
             let Some(i) = next else { return };
@@ -1561,6 +1609,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             return;
         };
         ex.tx = true;
+        ex.sent_at = now;
         if ex.confirmable {
             ex.state = ExState::Sending;
             ex.retx = Some(Retransmission::start(now, &params, &mut self.rng));
@@ -1705,6 +1754,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             retx: None,
             tx: false,
             deadline: now,
+            sent_at: now,
             block2_num: next as u32,
             upload: None,
             observe: None,

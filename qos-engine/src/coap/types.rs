@@ -419,4 +419,7 @@ pub struct Stats {
     /// Deduplication entries evicted before their lifetime ended because the
     /// table was full.
     pub dedup_evictions: u64,
+    /// Non-confirmable requests that went unanswered and held back the next
+    /// request to their peer to keep within PROBING_RATE (RFC 7252 §4.7).
+    pub probing_holds: u64,
 }
