@@ -500,21 +500,15 @@ impl<'a> Property<'a> {
             | P::RetainAvailable(v)
             | P::WildcardSubscriptionAvailable(v)
             | P::SubscriptionIdentifierAvailable(v)
-            | P::SharedSubscriptionAvailable(v) => w.bytes(&[id, v]),
+            | P::SharedSubscriptionAvailable(v) => w.tagged_fixed(id, [v]),
             P::ServerKeepAlive(v)
             | P::ReceiveMaximum(v)
             | P::TopicAliasMaximum(v)
-            | P::TopicAlias(v) => {
-                let [a, b] = v.to_be_bytes();
-                w.bytes(&[id, a, b]);
-            }
+            | P::TopicAlias(v) => w.tagged_fixed(id, v.to_be_bytes()),
             P::MessageExpiryInterval(v)
             | P::SessionExpiryInterval(v)
             | P::WillDelayInterval(v)
-            | P::MaximumPacketSize(v) => {
-                let [a, b, c, d] = v.to_be_bytes();
-                w.bytes(&[id, a, b, c, d]);
-            }
+            | P::MaximumPacketSize(v) => w.tagged_fixed(id, v.to_be_bytes()),
             P::SubscriptionIdentifier(v) => {
                 w.u8(id);
                 w.varint(v);

@@ -636,6 +636,28 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// A byte (a property identifier) then a fixed-size value, with one
+    /// bounds check and each part stored straight into the output (an
+    /// array of both assembled on the stack and copied out was a
+    /// store-forwarding stall).
+    #[inline]
+    pub(crate) fn tagged_fixed<const N: usize>(&mut self, tag: u8, value: [u8; N]) {
+        match &mut self.out {
+            Out::Slice(buf) => {
+                let end = self.pos + 1 + N;
+                let dst = &mut buf[self.pos..end];
+                dst[0] = tag;
+                dst[1..].copy_from_slice(&value);
+                self.pos = end;
+            }
+            #[cfg(feature = "bytes")]
+            Out::Buf(_) => {
+                self.u8(tag);
+                self.bytes(&value);
+            }
+        }
+    }
+
     /// Binary Data / a UTF-8 string then a byte (a subscription's
     /// options), with one bounds check.
     #[inline]
