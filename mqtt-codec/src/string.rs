@@ -88,7 +88,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A UTF-8 Encoded String (§1.5.4), validated per [`check_str`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn str(&mut self, strict: bool) -> Result<&'a str, DecodeError> {
         let bytes = self.binary()?;
         validate_utf8(bytes, strict)
