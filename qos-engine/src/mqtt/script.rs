@@ -26,7 +26,7 @@ use mqtt_codec::{
     SubscriptionOptions,
 };
 
-use super::{AcceptOptions, Config, ConnectOptions, Event, PublishOptions, Session};
+use super::{AcceptOptions, Config, ConnectOptions, Event, PublishOptions, Role, Session};
 use crate::time::{Duration, Instant};
 
 /// The session under test: small, so that limits are reached.
@@ -142,7 +142,20 @@ impl Runner {
             Op::Publish { qos, len } => {
                 let payload = [0x5a; 255];
                 let qos = QoS::from_u8(qos % 3).unwrap_or(QoS::AtMostOnce);
-                let msg = PublishOptions::new("s/t", &payload[..usize::from(*len)], qos);
+                // Some messages expire within the times scripts advance by
+                // (0–6 s), exercising the Message Expiry timer.
+                let expiry = [Property::MessageExpiryInterval(u32::from(*len % 7))];
+                let props = if *len % 4 == 1
+                    && (self.level == ProtocolLevel::V5 || self.s.config().role == Role::Server)
+                {
+                    Properties::from_list(&expiry)
+                } else {
+                    Properties::EMPTY
+                };
+                let msg = PublishOptions {
+                    properties: props,
+                    ..PublishOptions::new("s/t", &payload[..usize::from(*len)], qos)
+                };
                 let before = (self.s.inflight(), self.s.store_bytes());
                 if self.s.publish(now, &msg).is_err() {
                     // An `Err` leaves the session unchanged.
