@@ -4,6 +4,7 @@
 
 use mqtt_codec::{Packet, ProtocolLevel};
 
+use super::ring::Ring;
 use super::types::CommandError;
 
 const MAX_FRAMES: usize = 8;
@@ -12,7 +13,7 @@ const MAX_FRAMES: usize = 8;
 pub(crate) struct FrameQueue<const N: usize> {
     bytes: [u8; N],
     used: usize,
-    lens: heapless::Deque<u32, MAX_FRAMES>,
+    lens: Ring<u32, MAX_FRAMES>,
 }
 
 impl<const N: usize> FrameQueue<N> {
@@ -20,7 +21,7 @@ impl<const N: usize> FrameQueue<N> {
         FrameQueue {
             bytes: [0; N],
             used: 0,
-            lens: heapless::Deque::new(),
+            lens: Ring::new(),
         }
     }
 

@@ -139,6 +139,7 @@ mod alias;
 mod frames;
 mod inbound;
 mod packet_id;
+mod ring;
 mod session;
 mod snapshot;
 mod store;

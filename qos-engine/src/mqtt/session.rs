@@ -15,6 +15,7 @@ use super::alias::{AliasTable, ALIASES};
 use super::frames::FrameQueue;
 use super::inbound::{InSlot, InState, Inbound};
 use super::packet_id::PacketIds;
+use super::ring::Ring;
 use super::store::{Full, Kind, Slot, State, Store};
 use super::timer::{Timer, Timers};
 use super::types::*;
@@ -185,8 +186,8 @@ pub(super) struct Core<const INFLIGHT: usize, const BUF: usize, const RX: usize>
     rx_end: usize,
     held: Held,
     frames: FrameQueue<RX>,
-    ctrl: heapless::Deque<Ctrl, CTRL_CAP>,
-    events: heapless::Deque<Owned, EVENT_CAP>,
+    ctrl: Ring<Ctrl, CTRL_CAP>,
+    events: Ring<Owned, EVENT_CAP>,
     events_before_held: usize,
     timers: Timers,
     keep_alive: u16,
@@ -264,8 +265,8 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
                 rx_end: 0,
                 held: Held::None,
                 frames: FrameQueue::new(),
-                ctrl: heapless::Deque::new(),
-                events: heapless::Deque::new(),
+                ctrl: Ring::new(),
+                events: Ring::new(),
                 events_before_held: 0,
                 timers: Timers::default(),
                 keep_alive: 0,
