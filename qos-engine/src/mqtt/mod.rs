@@ -51,7 +51,10 @@
 //! frame, payload and packet identifier — until its PUBACK / PUBCOMP, and is
 //! resent (DUP set, without a Topic Alias, in the original order) when a
 //! later connection resumes the session; after PUBREC only the PUBREL is.
-//! A full store is an `Err` that changes nothing. [`Session::snapshot`] /
+//! A full store is an `Err` that changes nothing. A message with a Message
+//! Expiry Interval that passes before it is first written is dropped and
+//! reported ([`Event::MessageExpired`]); one written later carries what is
+//! left of the interval. [`Session::snapshot`] /
 //! [`Session::restore`] write and read this state as bytes so that a device
 //! can power-cycle in the middle of a QoS 2 exchange and still deliver
 //! exactly once.
