@@ -223,6 +223,7 @@ impl<const INFLIGHT: usize, const BUF: usize> Store<INFLIGHT, BUF> {
     }
 
     /// Removes the record entirely, keeping the others in order.
+    #[inline]
     pub(crate) fn remove(&mut self, i: usize) -> Slot {
         if i + 1 == self.slots.len() {
             // The last record (a QoS 0 message just written, most often):
@@ -233,6 +234,11 @@ impl<const INFLIGHT: usize, const BUF: usize> Store<INFLIGHT, BUF> {
                 return s;
             }
         }
+        self.remove_inner(i)
+    }
+
+    #[inline(never)]
+    fn remove_inner(&mut self, i: usize) -> Slot {
         let s = self.slots[i];
         self.compact(s.off as usize, s.len(), i + 1);
         self.slots.remove(i)
