@@ -495,14 +495,17 @@ pub(crate) fn bin_len(b: &[u8]) -> Result<usize, PlanError> {
     Ok(2 + b.len())
 }
 
-/// `dst.copy_from_slice(src)` (equal lengths), with fields of up to 16
+/// `dst.copy_from_slice(src)` (equal lengths), with fields of up to 32
 /// bytes — most topics, identifiers and property values — copied by two
-/// overlapping word moves instead of a `memcpy` call.
+/// overlapping moves instead of a `memcpy` call.
 #[inline(always)]
 fn copy_short(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
-    if n > 16 || dst.len() != n {
+    if n > 32 || dst.len() != n {
         dst.copy_from_slice(src);
+    } else if n > 16 {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..].copy_from_slice(&src[n - 16..]);
     } else if n >= 8 {
         dst[..8].copy_from_slice(&src[..8]);
         dst[n - 8..].copy_from_slice(&src[n - 8..]);
