@@ -1438,3 +1438,38 @@ fn a_snapshot_of_an_older_format_is_refused_with_a_typed_error() {
         Some(qos_engine::mqtt::SnapshotError::NotASnapshot)
     );
 }
+
+#[test]
+fn a_manual_ack_with_a_code_the_acknowledgement_cannot_carry_is_refused() {
+    let mut t = T::new(Config {
+        manual_ack: true,
+        ..Config::client(ProtocolLevel::V5)
+    });
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
+    t.out();
+    t.connack(false, &[]);
+    t.events();
+    t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
+    t.feed(publish_in("x", b"2", QoS::AtLeastOnce, Some(2), false));
+    assert_eq!(t.events().len(), 2);
+    // 0x8D (Keep Alive timeout) is not a PUBACK reason code (§3.4.2.1).
+    assert!(matches!(
+        t.s.ack(t.now, pid(1), ReasonCode::KeepAliveTimeout),
+        Err(CommandError::Encode(_))
+    ));
+    // Nothing changed: a valid code still goes, and the next one after it.
+    t.s.ack(t.now, pid(1), ReasonCode::NoMatchingSubscribers)
+        .unwrap();
+    t.s.ack(t.now, pid(2), ReasonCode::Success).unwrap();
+    let out = t.out();
+    assert_eq!(
+        out.iter()
+            .map(|o| (o.ty, o.pid, o.reason))
+            .collect::<Vec<_>>(),
+        [
+            (PacketType::PubAck, Some(1), Some(0x10)),
+            (PacketType::PubAck, Some(2), Some(0x00))
+        ]
+    );
+}

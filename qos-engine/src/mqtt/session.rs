@@ -980,6 +980,18 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         } else {
             ReasonCode::Success
         };
+        let ty = match self.core.inbound.slots()[i].qos {
+            1 => PacketType::PubAck,
+            _ => PacketType::PubRec,
+        };
+        if !rc.allowed_in(ty) {
+            // A code the acknowledgement cannot carry (§3.4.2.1, §3.5.2.1)
+            // could never be written: refused here rather than left to
+            // block every later acknowledgement.
+            return Err(CommandError::Encode(EncodeError::Invalid(
+                DecodeError::InvalidReasonCode,
+            )));
+        }
         self.core.inbound.get_mut(i).state = InState::AckReady(rc.as_u8());
         Ok(())
     }
