@@ -96,7 +96,7 @@ enum HeldKind {
 enum Taken<'r> {
     /// Hand this out (with the topic of this incoming Topic Alias when the
     /// frame's own topic is empty).
-    Message(Event<'r>, Option<u16>),
+    Message(Publish<'r>, Option<u16>),
     /// Nothing to hand out (a duplicate, or a protocol error now queued
     /// as events): go on with the frames behind it.
     Nothing,
@@ -1182,30 +1182,22 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
                     return self.events.pop_front().map(Owned::into_event);
                 }
                 Held::Publish => match self.take_publish(rx) {
-                    Taken::Message(ev, None) => return Some(ev),
-                    Taken::Message(
-                        Event::Message {
-                            payload,
-                            qos,
-                            retain,
-                            dup,
-                            packet_id,
-                            properties,
-                            ..
-                        },
-                        Some(alias),
-                    ) => {
+                    Taken::Message(p, alias) => {
+                        let topic = match alias {
+                            Some(a) => self.in_alias.topic(a).unwrap_or(""),
+                            None => p.topic,
+                        };
                         return Some(Event::Message {
-                            topic: self.in_alias.topic(alias).unwrap_or(""),
-                            payload,
-                            qos,
-                            retain,
-                            dup,
-                            packet_id,
-                            properties,
+                            topic,
+                            payload: p.payload,
+                            qos: p.qos,
+                            retain: p.retain,
+                            dup: p.dup,
+                            packet_id: p.packet_id.and_then(NonZeroU16::new),
+                            properties: p.properties,
                         });
                     }
-                    Taken::Message(..) | Taken::Nothing => self.process(rx, now),
+                    Taken::Nothing => self.process(rx, now),
                     Taken::Stays => break,
                 },
                 Held::Pending { len, kind } => {
@@ -1600,18 +1592,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
         }
         self.consume(used);
         match incoming {
-            Ok(Incoming::Deliver) => Taken::Message(
-                Event::Message {
-                    topic: p.topic,
-                    payload: p.payload,
-                    qos: p.qos,
-                    retain: p.retain,
-                    dup: p.dup,
-                    packet_id: NonZeroU16::new(pid),
-                    properties: p.properties,
-                },
-                alias,
-            ),
+            Ok(Incoming::Deliver) => Taken::Message(p, alias),
             Ok(Incoming::Duplicate | Incoming::Blocked) => Taken::Nothing,
             Err(e) => {
                 self.peer_error(e);
