@@ -34,6 +34,7 @@ fn seeds(cfg: PairConfig, range: core::ops::Range<u64>) -> Report {
         total.restarts += r.restarts;
         total.link.cuts += r.link.cuts;
         total.silences_detected += r.silences_detected;
+        total.expired += r.expired;
         total.max_inflight = total.max_inflight.max(r.max_inflight);
     }
     total
@@ -119,6 +120,25 @@ fn sim_silent_connections_are_detected_by_keep_alive_within_1_5x_mqtt_3_1_2_22_5
     // The harness checks each detection against the 1.5 x Keep Alive bound.
     assert!(t.silences_detected > 300, "{t}");
     assert_eq!(t.delivered_qos2, t.sent_qos2);
+}
+
+#[test]
+fn sim_message_expiry_drops_only_unsent_messages_mqtt_3_3_2_5_500_seeds() {
+    // A one-second lifetime against reconnection pauses of up to two
+    // seconds: messages queued for a connection (or for quota) expire. The
+    // harness checks that an expired message is never delivered, that the
+    // others keep their promises, and the interval each one carries
+    // ([MQTT-3.3.2-6]).
+    let mut cfg = PairConfig {
+        message_expiry: Some(1),
+        max_reconnect_delay: qos_engine::Duration::from_secs(2),
+        ..PairConfig::default()
+    };
+    cfg.link.cut_per_million = 50_000;
+    let t = seeds(cfg, 60_000..60_500);
+    println!("message expiry, 500 seeds: {t}");
+    assert!(t.expired > 100, "{t}");
+    assert!(t.delivered_qos2 + t.expired >= t.sent_qos2, "{t}");
 }
 
 // ---- Regression seeds: each failed once, for the reason named.
