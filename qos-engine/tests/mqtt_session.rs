@@ -1473,3 +1473,376 @@ fn a_manual_ack_with_a_code_the_acknowledgement_cannot_carry_is_refused() {
         ]
     );
 }
+
+// ---------------------------------------------------------------- packet identifiers and acknowledgements
+
+/// A v5 client with the default (automatic) acknowledgements, fed `packets`.
+fn client_fed(packets: &[Packet<'_>]) -> T {
+    let mut t = v5_client();
+    for p in packets {
+        t.feed(*p);
+    }
+    t
+}
+
+#[test]
+fn acknowledgements_carry_the_publish_packet_id_mqtt_2_2_1_5_and_4_3_3_8() {
+    let mut t = client_fed(&[
+        publish_in("a", b"1", QoS::AtLeastOnce, Some(7), false),
+        publish_in("a", b"2", QoS::ExactlyOnce, Some(9), false),
+    ]);
+    assert_eq!(t.events().len(), 2);
+    // [MQTT-4.3.2-4] PUBACK, [MQTT-4.3.3-8] PUBREC, each with the identifier
+    // of the PUBLISH it answers.
+    assert_eq!(
+        tys(&t.out()),
+        [
+            (PacketType::PubAck, Some(7), false),
+            (PacketType::PubRec, Some(9), false)
+        ]
+    );
+    t.feed(Packet::PubRel(resp(9)));
+    assert_eq!(tys(&t.out()), [(PacketType::PubComp, Some(9), false)]);
+}
+
+#[test]
+fn a_publish_the_client_ignores_is_still_acknowledged_mqtt_4_5_0_2() {
+    // The application never looks at the message event: the acknowledgement
+    // goes out anyway once the event is polled and dropped.
+    let mut t = client_fed(&[publish_in("a", b"x", QoS::AtLeastOnce, Some(3), false)]);
+    while t.s.poll_event().is_some() {}
+    assert_eq!(tys(&t.out()), [(PacketType::PubAck, Some(3), false)]);
+}
+
+#[test]
+fn qos1_sender_uses_a_fresh_id_dup_0_and_waits_for_puback_mqtt_4_3_2_1_to_3() {
+    let mut t = v5_client();
+    let a = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    let b = t.publish("a", b"2", QoS::AtLeastOnce).unwrap();
+    // [MQTT-4.3.2-1] an unused identifier per message; [MQTT-4.3.2-2] DUP 0.
+    assert_ne!(a, b);
+    assert_eq!(
+        tys(&t.out()),
+        [
+            (PacketType::Publish, Some(a.get()), false),
+            (PacketType::Publish, Some(b.get()), false)
+        ]
+    );
+    // [MQTT-4.3.2-3] unacknowledged until its PUBACK, whatever else arrives.
+    t.feed(Packet::PubAck(resp(b.get())));
+    assert!(t.s.packet_id_in_use(a.get()));
+    assert!(!t.s.packet_id_in_use(b.get()));
+    t.advance(Duration::from_secs(30));
+    assert!(t.s.packet_id_in_use(a.get()));
+    t.feed(Packet::PubAck(resp(a.get())));
+    assert_eq!(t.s.inflight(), 0);
+}
+
+#[test]
+fn qos2_sender_keeps_publish_then_pubrel_unacknowledged_mqtt_4_3_3_1_to_5() {
+    let mut t = v5_client();
+    let a = t.publish("a", b"1", QoS::ExactlyOnce).unwrap();
+    let b = t.publish("a", b"2", QoS::ExactlyOnce).unwrap();
+    assert_ne!(a, b, "[MQTT-4.3.3-1]");
+    assert_eq!(
+        tys(&t.out()),
+        [
+            (PacketType::Publish, Some(a.get()), false),
+            (PacketType::Publish, Some(b.get()), false)
+        ],
+        "[MQTT-4.3.3-2] QoS 2, DUP 0"
+    );
+    // [MQTT-4.3.3-3] the PUBLISH is unacknowledged until its PUBREC: a
+    // reconnect resends it.
+    t.reconnect(true, &[]);
+    assert_eq!(
+        tys(&t.out()),
+        [
+            (PacketType::Publish, Some(a.get()), true),
+            (PacketType::Publish, Some(b.get()), true)
+        ]
+    );
+    t.feed(Packet::PubRec(resp(a.get())));
+    assert_eq!(tys(&t.out()), [(PacketType::PubRel, Some(a.get()), false)]);
+    // [MQTT-4.3.3-5] the PUBREL is unacknowledged until its PUBCOMP.
+    t.reconnect(true, &[]);
+    let again = tys(&t.out());
+    assert!(
+        again.contains(&(PacketType::PubRel, Some(a.get()), false)),
+        "{again:?}"
+    );
+    t.feed(Packet::PubComp(resp(a.get())));
+    assert!(!t.s.packet_id_in_use(a.get()));
+    assert!(t.s.packet_id_in_use(b.get()));
+}
+
+// ---------------------------------------------------------------- server answers
+
+/// `n` frames of the packet type `ty` in `out`.
+fn count(out: &[Out], ty: PacketType) -> usize {
+    out.iter().filter(|o| o.ty == ty).count()
+}
+
+/// The next frame the session writes, decoded at 5.0, handed to `check`.
+fn next_frame(t: &mut T, check: impl FnOnce(&Packet<'_>)) {
+    let mut buf = vec![0u8; S::TRANSMIT_BUF];
+    let n = t.s.poll_transmit(t.now, &mut buf).expect("a frame").len;
+    let Ok(Status::Complete((p, _))) =
+        Packet::decode(&buf[..n], &DecodeOptions::new(ProtocolLevel::V5))
+    else {
+        panic!("undecodable: {:02x?}", &buf[..n]);
+    };
+    check(&p);
+}
+
+#[test]
+fn suback_and_unsuback_carry_the_request_packet_id_mqtt_2_2_1_6_and_3_8_4_2() {
+    let mut t = v5_server_with_client(0);
+    let subs = [mqtt_codec::Subscription {
+        filter: "a/#",
+        options: mqtt_codec::SubscriptionOptions::new(QoS::AtLeastOnce),
+    }];
+    t.feed(Packet::Subscribe(mqtt_codec::Subscribe {
+        packet_id: 41,
+        properties: Properties::EMPTY,
+        filters: mqtt_codec::SubscribeFilters::from_list(&subs),
+    }));
+    let ev = t.events();
+    assert!(ev[0].starts_with("SubscribeReceived"), "{ev:?}");
+    t.s.suback(t.now, pid(41), &[ReasonCode::GrantedQoS1])
+        .unwrap();
+    next_frame(&mut t, |p| {
+        let Packet::SubAck(a) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(a.packet_id, 41);
+    });
+    let filters = ["a/#"];
+    t.feed(Packet::Unsubscribe(mqtt_codec::Unsubscribe {
+        packet_id: 42,
+        properties: Properties::EMPTY,
+        filters: mqtt_codec::TopicFilters::from_list(&filters),
+    }));
+    assert!(t.events()[0].starts_with("UnsubscribeReceived"));
+    t.s.unsuback(t.now, pid(42), &[ReasonCode::Success])
+        .unwrap();
+    next_frame(&mut t, |p| {
+        let Packet::UnsubAck(a) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(a.packet_id, 42);
+    });
+}
+
+#[test]
+fn pingreq_is_answered_with_pingresp_mqtt_3_12_4_1() {
+    let mut t = v5_server_with_client(60);
+    t.feed(Packet::PingReq);
+    assert_eq!(count(&t.out(), PacketType::PingResp), 1);
+}
+
+#[test]
+fn a_server_sends_one_connack_per_connection_mqtt_3_2_0_2() {
+    let mut t = v5_server_with_client(0);
+    assert_eq!(
+        t.s.accept(t.now, &AcceptOptions::default()),
+        Err(CommandError::InvalidState)
+    );
+    assert_eq!(count(&t.out(), PacketType::ConnAck), 0);
+}
+
+#[test]
+fn a_server_publishes_only_after_its_connack_mqtt_3_2_0_1() {
+    let mut t = T::new(Config::server());
+    t.level = ProtocolLevel::V5;
+    t.s.handle_transport_up(t.now);
+    // Queued before any client is there: nothing goes out yet.
+    t.s.publish(t.now, &PublishOptions::new("a", b"x", QoS::AtMostOnce))
+        .unwrap();
+    assert!(t.out().is_empty());
+    t.feed(Packet::Connect(mqtt_codec::Connect {
+        level: ProtocolLevel::V5,
+        clean_start: false,
+        keep_alive: 0,
+        properties: Properties::EMPTY,
+        client_id: "c",
+        will: None,
+        username: None,
+        password: None,
+    }));
+    t.events();
+    assert!(t.out().is_empty(), "nothing before the application accepts");
+    t.s.accept(t.now, &AcceptOptions::default()).unwrap();
+    let out = t.out();
+    let order: Vec<_> = out.iter().map(|o| o.ty).collect();
+    assert_eq!(order, [PacketType::ConnAck, PacketType::Publish]);
+}
+
+#[test]
+fn a_server_disconnect_carries_no_session_expiry_mqtt_3_14_2_2() {
+    let mut t = v5_server_with_client(0);
+    // The expiry the application passes is a client's business: dropped.
+    t.s.disconnect(t.now, ReasonCode::ServerShuttingDown, Some(600))
+        .unwrap();
+    next_frame(&mut t, |p| {
+        let Packet::Disconnect(d) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(d.reason_code, ReasonCode::ServerShuttingDown);
+        assert_eq!(d.properties.session_expiry_interval(), None);
+    });
+}
+
+#[test]
+fn a_server_closes_without_disconnect_before_its_connack_mqtt_3_14_0_1() {
+    let mut t = T::new(Config::server());
+    t.level = ProtocolLevel::V5;
+    t.s.handle_transport_up(t.now);
+    // A CONNECT with a reserved flag set: malformed before any CONNACK.
+    t.feed_bytes(&[
+        0x10, 0x0d, 0, 4, b'M', b'Q', b'T', b'T', 5, 0x01, 0, 0, 0, 0, 0,
+    ]);
+    let out = t.out();
+    assert_eq!(count(&out, PacketType::Disconnect), 0, "{out:?}");
+    assert!(t.closed);
+}
+
+// ---------------------------------------------------------------- client limits from CONNACK
+
+#[test]
+fn retain_is_refused_when_the_server_has_no_retain_mqtt_3_2_2_14() {
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions::new("c"),
+        &[Property::RetainAvailable(0)],
+    );
+    let opts = PublishOptions {
+        retain: true,
+        ..PublishOptions::new("a", b"x", QoS::AtMostOnce)
+    };
+    assert_eq!(
+        t.s.publish(t.now, &opts),
+        Err(CommandError::RetainNotSupported)
+    );
+    assert!(t.out().is_empty());
+}
+
+#[test]
+fn no_topic_alias_goes_to_a_server_without_topic_alias_maximum_mqtt_3_2_2_18() {
+    let mut cfg = Config::client(ProtocolLevel::V5);
+    cfg.use_topic_aliases = true;
+    let mut t = T::new(cfg);
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
+    t.out();
+    t.connack(false, &[]);
+    t.events();
+    for _ in 0..3 {
+        t.publish("some/long/topic", b"x", QoS::AtMostOnce);
+    }
+    let out = t.out();
+    assert_eq!(out.len(), 3);
+    assert!(out
+        .iter()
+        .all(|o| o.alias.is_none() && o.topic == "some/long/topic"));
+}
+
+#[test]
+fn topic_aliases_stay_within_the_servers_maximum_mqtt_3_2_2_17() {
+    let mut cfg = Config::client(ProtocolLevel::V5);
+    cfg.use_topic_aliases = true;
+    let mut t = T::new(cfg);
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
+    t.out();
+    t.connack(false, &[Property::TopicAliasMaximum(2)]);
+    t.events();
+    let mut out = Vec::new();
+    for topic in ["t/1", "t/2", "t/3", "t/4", "t/1", "t/3"] {
+        t.publish(topic, b"x", QoS::AtMostOnce);
+        out.extend(t.out());
+    }
+    assert_eq!(out.len(), 6);
+    assert!(out.iter().any(|o| o.alias.is_some()), "aliases are used");
+    assert!(
+        out.iter()
+            .all(|o| o.alias.is_none_or(|a| (1..=2).contains(&a))),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn the_highest_alias_we_announced_is_accepted_mqtt_3_3_2_10() {
+    let mut cfg = Config::client(ProtocolLevel::V5);
+    cfg.topic_alias_maximum = 5;
+    let mut t = T::new(cfg);
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
+    t.out();
+    t.connack(false, &[]);
+    t.events();
+    let max = qos_engine::mqtt::ALIASES.min(5) as u16;
+    let props = [Property::TopicAlias(max)];
+    t.feed(Packet::Publish(Publish {
+        dup: false,
+        qos: QoS::AtMostOnce,
+        retain: false,
+        topic: "x/y",
+        packet_id: None,
+        properties: Properties::from_list(&props),
+        payload: b"1",
+    }));
+    t.feed(Packet::Publish(Publish {
+        dup: false,
+        qos: QoS::AtMostOnce,
+        retain: false,
+        topic: "",
+        packet_id: None,
+        properties: Properties::from_list(&props),
+        payload: b"2",
+    }));
+    assert_eq!(t.events(), ["Message x/y=1", "Message x/y=2"]);
+    assert!(!t.closed);
+}
+
+#[test]
+fn subscribe_goes_out_while_the_publish_window_is_full_mqtt_3_3_4_8() {
+    let mut t = T::client(
+        ProtocolLevel::V5,
+        ConnectOptions::new("c"),
+        &[Property::ReceiveMaximum(1)],
+    );
+    t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
+    t.publish("a", b"2", QoS::AtLeastOnce).unwrap();
+    assert_eq!(
+        count(&t.out(), PacketType::Publish),
+        1,
+        "the window holds one"
+    );
+    let subs = [mqtt_codec::Subscription {
+        filter: "b",
+        options: mqtt_codec::SubscriptionOptions::new(QoS::AtMostOnce),
+    }];
+    t.s.subscribe(t.now, &subs, Properties::EMPTY).unwrap();
+    let out = t.out();
+    assert_eq!(tys(&out).len(), 1);
+    assert_eq!(out[0].ty, PacketType::Subscribe);
+}
+
+#[test]
+fn only_auth_goes_out_before_connack_with_an_authentication_method_mqtt_3_1_2_30() {
+    let mut t = T::new(Config::client(ProtocolLevel::V5));
+    t.s.handle_transport_up(t.now);
+    let opts = ConnectOptions {
+        auth_method: Some("SCRAM-SHA-1"),
+        auth_data: Some(b"client-first"),
+        ..ConnectOptions::new("c")
+    };
+    t.s.connect(t.now, &opts).unwrap();
+    assert_eq!(t.out()[0].ty, PacketType::Connect);
+    let r =
+        t.s.publish(t.now, &PublishOptions::new("a", b"x", QoS::AtLeastOnce));
+    // Refused or queued; either way nothing but CONNECT is on the wire
+    // before the CONNACK.
+    assert!(t.out().is_empty(), "{r:?}");
+}
