@@ -1846,3 +1846,180 @@ fn only_auth_goes_out_before_connack_with_an_authentication_method_mqtt_3_1_2_30
     // before the CONNACK.
     assert!(t.out().is_empty(), "{r:?}");
 }
+
+// ---------------------------------------------------------------- handshake outcomes
+
+/// A v5 server that received `connect` (not answered yet).
+fn v5_server_got(connect: mqtt_codec::Connect<'_>) -> T {
+    let mut t = T::new(Config::server());
+    t.level = ProtocolLevel::V5;
+    t.s.handle_transport_up(t.now);
+    t.feed(Packet::Connect(connect));
+    let ev = t.events();
+    assert!(ev[0].starts_with("ConnectReceived"), "{ev:?}");
+    t
+}
+
+fn connect_packet<'a>(client_id: &'a str, props: &'a [Property<'a>]) -> mqtt_codec::Connect<'a> {
+    mqtt_codec::Connect {
+        level: ProtocolLevel::V5,
+        clean_start: true,
+        keep_alive: 0,
+        properties: Properties::from_list(props),
+        client_id,
+        will: None,
+        username: None,
+        password: None,
+    }
+}
+
+#[test]
+fn an_accepted_connect_gets_connack_success_mqtt_3_1_4_5() {
+    let mut t = v5_server_got(connect_packet("c", &[]));
+    t.s.accept(t.now, &AcceptOptions::default()).unwrap();
+    next_frame(&mut t, |p| {
+        let Packet::ConnAck(a) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(a.reason_code, ReasonCode::Success);
+        // [MQTT-3.2.2-2]: Clean Start 1 → Session Present 0.
+        assert!(!a.session_present);
+    });
+    assert!(t.s.is_connected());
+}
+
+#[test]
+fn an_empty_client_id_gets_its_assigned_identifier_mqtt_3_2_2_16_and_3_1_3_7() {
+    let mut t = v5_server_got(connect_packet("", &[]));
+    let opts = AcceptOptions {
+        assigned_client_id: Some("auto-7f3a"),
+        ..AcceptOptions::default()
+    };
+    t.s.accept(t.now, &opts).unwrap();
+    next_frame(&mut t, |p| {
+        let Packet::ConnAck(a) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(a.reason_code, ReasonCode::Success);
+        let assigned = a.properties.iter().find_map(|p| match p {
+            Property::AssignedClientIdentifier(id) => Some(id),
+            _ => None,
+        });
+        assert_eq!(assigned, Some("auto-7f3a"));
+    });
+}
+
+#[test]
+fn a_refusing_connack_closes_the_connection_mqtt_3_2_2_7() {
+    let mut t = v5_server_got(connect_packet("c", &[]));
+    t.s.reject(t.now, ReasonCode::NotAuthorized).unwrap();
+    let out = t.out();
+    assert_eq!(out[0].ty, PacketType::ConnAck);
+    assert_eq!(out[0].reason, Some(0x87));
+    assert_eq!(out.len(), 1, "nothing after the refusal: {out:?}");
+    assert!(t.closed, "[MQTT-3.2.2-7]: the connection closes");
+}
+
+#[test]
+fn session_present_without_session_state_closes_the_connection_mqtt_3_2_2_4() {
+    let mut t = T::new(Config::client(ProtocolLevel::V5));
+    t.s.handle_transport_up(t.now);
+    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap(); // Clean Start 1
+    t.out();
+    t.connack(true, &[]);
+    let ev = t.events();
+    assert!(!t.s.is_connected(), "{ev:?}");
+    t.out();
+    assert!(t.closed, "{ev:?}");
+}
+
+#[test]
+fn a_server_never_sends_a_packet_above_the_clients_maximum_mqtt_3_1_2_24() {
+    let props = [Property::MaximumPacketSize(64)];
+    let mut t = v5_server_got(connect_packet("c", &props));
+    t.s.accept(t.now, &AcceptOptions::default()).unwrap();
+    t.out();
+    let big = [0x55u8; 100];
+    let r =
+        t.s.publish(t.now, &PublishOptions::new("a/b", &big, QoS::AtLeastOnce));
+    // Refused at once (nothing was queued) or discarded as if delivered:
+    // either way no frame above 64 bytes goes out.
+    let mut buf = vec![0u8; S::TRANSMIT_BUF];
+    while let Some(tx) = t.s.poll_transmit(t.now, &mut buf) {
+        assert!(tx.len <= 64, "{} bytes sent: {r:?}", tx.len);
+    }
+    assert_eq!(r, Err(CommandError::PacketTooLarge));
+    // A message that fits still goes.
+    t.s.publish(t.now, &PublishOptions::new("a/b", b"ok", QoS::AtMostOnce))
+        .unwrap();
+    assert_eq!(count(&t.out(), PacketType::Publish), 1);
+}
+
+#[test]
+fn a_server_sends_topic_aliases_only_within_the_clients_maximum_mqtt_3_1_2_26_27_and_3_3_2_11() {
+    for max in [0u16, 1] {
+        let mut cfg = Config::server();
+        cfg.use_topic_aliases = true;
+        let mut t = T::new(cfg);
+        t.level = ProtocolLevel::V5;
+        t.s.handle_transport_up(t.now);
+        let props = [Property::TopicAliasMaximum(max)];
+        let n = usize::from(max > 0);
+        t.feed(Packet::Connect(connect_packet("c", &props[..n])));
+        t.events();
+        t.s.accept(t.now, &AcceptOptions::default()).unwrap();
+        t.out();
+        let mut out = Vec::new();
+        for topic in ["x/1", "x/2", "x/1", "x/2"] {
+            t.publish(topic, b"v", QoS::AtMostOnce);
+            out.extend(t.out());
+        }
+        assert_eq!(out.len(), 4);
+        for o in &out {
+            match o.alias {
+                None => assert!(!o.topic.is_empty()),
+                Some(a) => assert!(max > 0 && a <= max, "alias {a} with maximum {max}"),
+            }
+        }
+        if max == 0 {
+            assert!(out.iter().all(|o| o.alias.is_none()));
+        }
+    }
+}
+
+#[test]
+fn a_connack_without_the_connects_authentication_method_is_a_protocol_error_mqtt_4_12_0_5() {
+    let mut t = T::new(Config::client(ProtocolLevel::V5));
+    t.s.handle_transport_up(t.now);
+    let opts = ConnectOptions {
+        auth_method: Some("SCRAM-SHA-1"),
+        ..ConnectOptions::new("c")
+    };
+    t.s.connect(t.now, &opts).unwrap();
+    t.out();
+    t.connack(false, &[]);
+    let ev = t.events();
+    assert!(!t.s.is_connected(), "{ev:?}");
+    assert!(ev.iter().any(|e| e.starts_with("PeerError")), "{ev:?}");
+    // Closed (during the handshake the session closes without a DISCONNECT;
+    // one, if sent, would say Protocol Error).
+    let out = t.out();
+    assert!(
+        out.iter()
+            .all(|o| o.ty == PacketType::Disconnect && o.reason == Some(0x82)),
+        "{out:?}"
+    );
+    assert!(t.closed);
+}
+
+#[test]
+fn a_client_publish_with_a_subscription_identifier_is_refused_mqtt_3_3_4_6() {
+    let mut t = v5_client();
+    let props = [Property::SubscriptionIdentifier(3)];
+    let opts = PublishOptions {
+        properties: Properties::from_list(&props),
+        ..PublishOptions::new("a", b"x", QoS::AtMostOnce)
+    };
+    assert!(t.s.publish(t.now, &opts).is_err());
+    assert!(t.out().is_empty());
+}

@@ -739,7 +739,12 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
         if self.core.store_level != ProtocolLevel::V5 && !msg.properties.is_empty() {
             return Err(CommandError::Encode(EncodeError::NotAtThisLevel));
         }
-        if msg.properties.topic_alias().is_some() {
+        // The session assigns Topic Aliases itself; and [MQTT-3.3.4-6]: "A
+        // PUBLISH packet sent from a Client to a Server MUST NOT contain a
+        // Subscription Identifier".
+        if msg.properties.topic_alias().is_some()
+            || self.core.is_client() && msg.properties.subscription_identifiers().next().is_some()
+        {
             return Err(CommandError::Encode(EncodeError::Invalid(
                 DecodeError::PropertyNotAllowed,
             )));
@@ -1665,6 +1670,13 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
                     // [MQTT-3.2.2-4]: no session state to resume.
                     return Err(PeerError::SessionPresentUnexpected);
                 }
+                if v5 && !a.method_ok {
+                    // [MQTT-4.12.0-5]: "any successful CONNACK packet MUST
+                    // include an Authentication Method Property with the
+                    // same value as in the CONNECT packet"; [MQTT-4.12.0-6]:
+                    // none at all when CONNECT had none.
+                    return Err(PeerError::AuthUnexpected);
+                }
                 if !a.session_present {
                     // [MQTT-3.2.2-5]: "If the Client does have Session State
                     // and receives Session Present set to 0 it MUST discard
@@ -2573,6 +2585,9 @@ struct InConnAck {
     retain_available: bool,
     server_keep_alive: Option<u16>,
     session_expiry: Option<u32>,
+    /// The Authentication Method matches the CONNECT's: the same one, or
+    /// none when CONNECT had none ([MQTT-4.12.0-5], [MQTT-4.12.0-6]).
+    method_ok: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -2632,6 +2647,8 @@ fn summarize(packet: Packet<'_>, auth_method: &mut heapless::Vec<u8, AUTH_METHOD
                 retain_available: p.retain_available().unwrap_or(1) == 1,
                 server_keep_alive: p.server_keep_alive(),
                 session_expiry: p.session_expiry_interval(),
+                method_ok: p.authentication_method().map(str::as_bytes)
+                    == (!auth_method.is_empty()).then_some(auth_method.as_slice()),
             })
         }
         // Only before CONNACK (an error then): on a live connection
