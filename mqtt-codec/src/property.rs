@@ -2,7 +2,7 @@
 //! allowed sets and duplicate rules, and [`Properties`], a lazy view over
 //! validated wire bytes or a caller's list for encoding.
 
-use crate::error::{DecodeError, PlanError};
+use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::string::{self, Reader, Writer};
 use crate::topic;
 use crate::varint;
@@ -370,6 +370,21 @@ impl<'a> Property<'a> {
             }),
             _ => Ok(()),
         }
+    }
+
+    /// The bytes this property takes in a property list — its identifier
+    /// and its value (§2.2.2.2, Table 2-4) — after the checks an encoder
+    /// makes of its value, or why it cannot be encoded.
+    ///
+    /// ```
+    /// use mqtt_codec::Property;
+    /// assert_eq!(Property::MessageExpiryInterval(60).encoded_len(), Ok(5));
+    /// assert_eq!(Property::UserProperty("k", "v").encoded_len(), Ok(7));
+    /// assert_eq!(Property::SubscriptionIdentifier(200).encoded_len(), Ok(3));
+    /// assert!(Property::SubscriptionIdentifier(0).encoded_len().is_err());
+    /// ```
+    pub fn encoded_len(&self) -> Result<usize, EncodeError> {
+        Ok(self.plan_for_encode()?)
     }
 
     /// Everything [`Properties::check_for_encode`] checks about one value

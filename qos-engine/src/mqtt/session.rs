@@ -2438,49 +2438,12 @@ pub(super) fn expiry_offset(frame: &[u8], level: ProtocolLevel) -> u32 {
         if let Property::MessageExpiryInterval(_) = prop {
             return u32::try_from(at + 1).unwrap_or(0);
         }
-        at += property_len(&prop);
+        let Ok(len) = prop.encoded_len() else {
+            return 0;
+        };
+        at += len;
     }
     0
-}
-
-/// Bytes of one encoded property: its one-byte identifier (§2.2.2.2) and
-/// its value (Table 2-4 gives each property's type).
-fn property_len(p: &Property<'_>) -> usize {
-    use Property as P;
-    let value = match *p {
-        P::PayloadFormatIndicator(_)
-        | P::RequestProblemInformation(_)
-        | P::RequestResponseInformation(_)
-        | P::MaximumQoS(_)
-        | P::RetainAvailable(_)
-        | P::WildcardSubscriptionAvailable(_)
-        | P::SubscriptionIdentifierAvailable(_)
-        | P::SharedSubscriptionAvailable(_) => 1,
-        P::ServerKeepAlive(_)
-        | P::ReceiveMaximum(_)
-        | P::TopicAliasMaximum(_)
-        | P::TopicAlias(_) => 2,
-        P::MessageExpiryInterval(_)
-        | P::SessionExpiryInterval(_)
-        | P::WillDelayInterval(_)
-        | P::MaximumPacketSize(_) => 4,
-        P::SubscriptionIdentifier(v) => match v {
-            0..=0x7F => 1,
-            0x80..=0x3FFF => 2,
-            0x4000..=0x1F_FFFF => 3,
-            _ => 4,
-        },
-        P::ContentType(s)
-        | P::ResponseTopic(s)
-        | P::AssignedClientIdentifier(s)
-        | P::AuthenticationMethod(s)
-        | P::ResponseInformation(s)
-        | P::ServerReference(s)
-        | P::ReasonString(s) => 2 + s.len(),
-        P::CorrelationData(b) | P::AuthenticationData(b) => 2 + b.len(),
-        P::UserProperty(k, v) => 4 + k.len() + v.len(),
-    };
-    1 + value
 }
 
 /// Reads an acknowledgement of the shape [`write_short_ack`] writes —
