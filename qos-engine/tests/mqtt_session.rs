@@ -1197,15 +1197,20 @@ fn time_never_runs_backwards_and_early_timeouts_do_nothing() {
 }
 
 /// A message with a Message Expiry Interval of `secs`.
-fn expiring<'a>(
-    topic: &'a str,
-    payload: &'a [u8],
-    qos: QoS,
-    props: &'a [Property<'a>],
-) -> PublishOptions<'a> {
-    PublishOptions {
-        properties: Properties::from_list(props),
-        ..PublishOptions::new(topic, payload, qos)
+impl T {
+    /// Publishes `payload` on `a` with `props` (a Message Expiry Interval
+    /// among them).
+    fn publish_with(
+        &mut self,
+        payload: &[u8],
+        qos: QoS,
+        props: &[Property<'_>],
+    ) -> Option<NonZeroU16> {
+        let opts = PublishOptions {
+            properties: Properties::from_list(props),
+            ..PublishOptions::new("a", payload, qos)
+        };
+        self.s.publish(self.now, &opts).unwrap()
     }
 }
 
@@ -1221,10 +1226,7 @@ fn a_queued_message_whose_expiry_passes_is_dropped_and_reported_mqtt_3_3_2_5() {
     );
     let a = t.publish("a", b"1", QoS::AtLeastOnce).unwrap();
     let five = [Property::MessageExpiryInterval(5)];
-    let b =
-        t.s.publish(t.now, &expiring("a", b"2", QoS::AtLeastOnce, &five))
-            .unwrap()
-            .unwrap();
+    let b = t.publish_with(b"2", QoS::AtLeastOnce, &five).unwrap();
     // Quota 1: `b` waits behind `a`.
     assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(a.get()), false)]);
     t.advance(Duration::from_secs(5));
@@ -1246,15 +1248,10 @@ fn a_queued_message_whose_expiry_passes_is_dropped_and_reported_mqtt_3_3_2_5() {
     );
 
     // Without a timeout call in time, the queue is checked before writing.
-    let c =
-        t.s.publish(t.now, &expiring("a", b"3", QoS::AtLeastOnce, &five))
-            .unwrap()
-            .unwrap();
+    let c = t.publish_with(b"3", QoS::AtLeastOnce, &five).unwrap();
     let d = t.publish("a", b"4", QoS::AtLeastOnce).unwrap();
     assert_eq!(tys(&t.out()), [(PacketType::Publish, Some(c.get()), false)]);
-    let e =
-        t.s.publish(t.now, &expiring("a", b"5", QoS::AtMostOnce, &five))
-            .unwrap();
+    let e = t.publish_with(b"5", QoS::AtMostOnce, &five);
     assert_eq!(e, None);
     t.now = t.now + Duration::from_secs(6);
     t.feed(Packet::PubAck(resp(c.get())));
@@ -1283,14 +1280,8 @@ fn a_queued_message_goes_out_with_the_interval_less_its_wait_mqtt_3_3_2_6() {
         Property::ContentType("text/plain"),
     ];
     // Sent at once: the interval as given.
-    let a =
-        t.s.publish(t.now, &expiring("a", b"1", QoS::AtLeastOnce, &sixty))
-            .unwrap()
-            .unwrap();
-    let b =
-        t.s.publish(t.now, &expiring("a", b"2", QoS::AtLeastOnce, &sixty))
-            .unwrap()
-            .unwrap();
+    let a = t.publish_with(b"1", QoS::AtLeastOnce, &sixty).unwrap();
+    let b = t.publish_with(b"2", QoS::AtLeastOnce, &sixty).unwrap();
     let out = t.out();
     assert_eq!(
         (out.len(), out[0].pid, out[0].expiry),
@@ -1316,14 +1307,8 @@ fn messages_queued_while_disconnected_expire_and_the_rest_go_with_what_is_left_m
         [Property::MessageExpiryInterval(5)],
         [Property::MessageExpiryInterval(100)],
     );
-    let a =
-        t.s.publish(t.now, &expiring("a", b"1", QoS::ExactlyOnce, &five))
-            .unwrap()
-            .unwrap();
-    let b =
-        t.s.publish(t.now, &expiring("a", b"2", QoS::ExactlyOnce, &hundred))
-            .unwrap()
-            .unwrap();
+    let a = t.publish_with(b"1", QoS::ExactlyOnce, &five).unwrap();
+    let b = t.publish_with(b"2", QoS::ExactlyOnce, &hundred).unwrap();
     // The timer runs while disconnected.
     assert_eq!(
         t.s.poll_timeout(),
@@ -1348,10 +1333,7 @@ fn a_message_written_before_its_expiry_is_resent_not_dropped_mqtt_3_3_2_5() {
     // carries what is left of the interval, here nothing ([MQTT-3.3.2-6]).
     let mut t = v5_client();
     let five = [Property::MessageExpiryInterval(5)];
-    let a =
-        t.s.publish(t.now, &expiring("a", b"1", QoS::AtLeastOnce, &five))
-            .unwrap()
-            .unwrap();
+    let a = t.publish_with(b"1", QoS::AtLeastOnce, &five).unwrap();
     assert_eq!(t.out()[0].expiry, Some(5));
     t.s.handle_transport_down(t.now);
     t.advance(Duration::from_secs(10));
@@ -1375,14 +1357,8 @@ fn a_restored_session_keeps_each_queued_messages_expiry_running_mqtt_3_3_2_6() {
         [Property::MessageExpiryInterval(10)],
         [Property::MessageExpiryInterval(100)],
     );
-    let a =
-        t.s.publish(t.now, &expiring("a", b"1", QoS::AtLeastOnce, &ten))
-            .unwrap()
-            .unwrap();
-    let b =
-        t.s.publish(t.now, &expiring("a", b"2", QoS::AtLeastOnce, &hundred))
-            .unwrap()
-            .unwrap();
+    let a = t.publish_with(b"1", QoS::AtLeastOnce, &ten).unwrap();
+    let b = t.publish_with(b"2", QoS::AtLeastOnce, &hundred).unwrap();
     t.advance(Duration::from_secs(4));
     let mut bytes = [0u8; 512];
     let n = t.s.snapshot(&mut bytes).unwrap();
