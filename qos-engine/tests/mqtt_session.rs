@@ -49,7 +49,12 @@ impl T {
 
     /// A client connected with `opts`, CONNACK `props` accepted.
     fn client(level: ProtocolLevel, opts: ConnectOptions<'_>, props: &[Property<'_>]) -> T {
-        let mut t = T::new(Config::client(level));
+        T::client_with(Config::client(level), opts, props)
+    }
+
+    /// [`T::client`] with the session configured by `cfg`.
+    fn client_with(cfg: Config, opts: ConnectOptions<'_>, props: &[Property<'_>]) -> T {
+        let mut t = T::new(cfg);
         t.s.handle_transport_up(t.now);
         t.s.connect(t.now, &opts).unwrap();
         assert_eq!(t.out()[0].ty, PacketType::Connect);
@@ -341,15 +346,14 @@ fn after_puback_the_same_id_is_a_new_message_mqtt_4_3_2_5() {
 
 #[test]
 fn manual_acks_go_out_in_arrival_order_mqtt_4_6_0_2_and_4_6_0_3() {
-    let mut t = T::new(Config {
-        manual_ack: true,
-        ..Config::client(ProtocolLevel::V5)
-    });
-    t.s.handle_transport_up(t.now);
-    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
-    t.out();
-    t.connack(false, &[]);
-    t.events();
+    let mut t = T::client_with(
+        Config {
+            manual_ack: true,
+            ..Config::client(ProtocolLevel::V5)
+        },
+        ConnectOptions::new("c"),
+        &[],
+    );
     t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
     t.feed(publish_in("x", b"2", QoS::ExactlyOnce, Some(2), false));
     assert_eq!(t.events().len(), 2);
@@ -1013,15 +1017,14 @@ fn local_disconnect_sends_the_reason_then_closes_mqtt_3_14_4_1() {
 
 #[test]
 fn acknowledgements_made_ready_go_out_before_a_local_disconnect_mqtt_4_6_0_2() {
-    let mut t = T::new(Config {
-        manual_ack: true,
-        ..Config::client(ProtocolLevel::V5)
-    });
-    t.s.handle_transport_up(t.now);
-    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
-    t.out();
-    t.connack(false, &[]);
-    t.events();
+    let mut t = T::client_with(
+        Config {
+            manual_ack: true,
+            ..Config::client(ProtocolLevel::V5)
+        },
+        ConnectOptions::new("c"),
+        &[],
+    );
     t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
     t.feed(publish_in("x", b"2", QoS::AtLeastOnce, Some(2), false));
     t.events();
@@ -1417,15 +1420,14 @@ fn a_snapshot_of_an_older_format_is_refused_with_a_typed_error() {
 
 #[test]
 fn a_manual_ack_with_a_code_the_acknowledgement_cannot_carry_is_refused() {
-    let mut t = T::new(Config {
-        manual_ack: true,
-        ..Config::client(ProtocolLevel::V5)
-    });
-    t.s.handle_transport_up(t.now);
-    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
-    t.out();
-    t.connack(false, &[]);
-    t.events();
+    let mut t = T::client_with(
+        Config {
+            manual_ack: true,
+            ..Config::client(ProtocolLevel::V5)
+        },
+        ConnectOptions::new("c"),
+        &[],
+    );
     t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
     t.feed(publish_in("x", b"2", QoS::AtLeastOnce, Some(2), false));
     assert_eq!(t.events().len(), 2);
@@ -1707,12 +1709,7 @@ fn retain_is_refused_when_the_server_has_no_retain_mqtt_3_2_2_14() {
 fn no_topic_alias_goes_to_a_server_without_topic_alias_maximum_mqtt_3_2_2_18() {
     let mut cfg = Config::client(ProtocolLevel::V5);
     cfg.use_topic_aliases = true;
-    let mut t = T::new(cfg);
-    t.s.handle_transport_up(t.now);
-    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
-    t.out();
-    t.connack(false, &[]);
-    t.events();
+    let mut t = T::client_with(cfg, ConnectOptions::new("c"), &[]);
     for _ in 0..3 {
         t.publish("some/long/topic", b"x", QoS::AtMostOnce);
     }
@@ -1727,12 +1724,11 @@ fn no_topic_alias_goes_to_a_server_without_topic_alias_maximum_mqtt_3_2_2_18() {
 fn topic_aliases_stay_within_the_servers_maximum_mqtt_3_2_2_17() {
     let mut cfg = Config::client(ProtocolLevel::V5);
     cfg.use_topic_aliases = true;
-    let mut t = T::new(cfg);
-    t.s.handle_transport_up(t.now);
-    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
-    t.out();
-    t.connack(false, &[Property::TopicAliasMaximum(2)]);
-    t.events();
+    let mut t = T::client_with(
+        cfg,
+        ConnectOptions::new("c"),
+        &[Property::TopicAliasMaximum(2)],
+    );
     let mut out = Vec::new();
     for topic in ["t/1", "t/2", "t/3", "t/4", "t/1", "t/3"] {
         t.publish(topic, b"x", QoS::AtMostOnce);
@@ -1751,12 +1747,7 @@ fn topic_aliases_stay_within_the_servers_maximum_mqtt_3_2_2_17() {
 fn the_highest_alias_we_announced_is_accepted_mqtt_3_3_2_10() {
     let mut cfg = Config::client(ProtocolLevel::V5);
     cfg.topic_alias_maximum = 5;
-    let mut t = T::new(cfg);
-    t.s.handle_transport_up(t.now);
-    t.s.connect(t.now, &ConnectOptions::new("c")).unwrap();
-    t.out();
-    t.connack(false, &[]);
-    t.events();
+    let mut t = T::client_with(cfg, ConnectOptions::new("c"), &[]);
     let max = qos_engine::mqtt::ALIASES.min(5) as u16;
     let props = [Property::TopicAlias(max)];
     t.feed(Packet::Publish(Publish {
