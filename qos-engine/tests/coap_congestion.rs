@@ -41,6 +41,15 @@ fn sent(ep: &mut Ep, now: Instant) -> Vec<(u8, Vec<u8>)> {
     out
 }
 
+/// A CoAP ping: an Empty CON (answered with a Reset, RFC 7252 §4.3).
+fn ping(mid: u16) -> Vec<u8> {
+    let mut buf = [0u8; 4];
+    let n = MessageBuilder::new(MessageType::Confirmable, Code::EMPTY, mid)
+        .build(&mut buf)
+        .unwrap();
+    buf[..n].to_vec()
+}
+
 fn secs(s: u64) -> Instant {
     Instant::ZERO + Duration::from_secs(s)
 }
@@ -128,11 +137,7 @@ fn rfc7252_4_7_a_message_from_the_peer_ends_the_hold() {
     assert!(sent(&mut c, Instant::ZERO + TIMEOUT).is_empty());
     // The peer shows it is alive (a CoAP ping: an Empty CON, answered with
     // a Reset by §4.3): the held request goes at once.
-    let mut ping = [0u8; 4];
-    let n = MessageBuilder::new(MessageType::Confirmable, Code::EMPTY, 0x4242)
-        .build(&mut ping)
-        .unwrap();
-    c.handle_datagram(secs(3), SILENT, &ping[..n]);
+    c.handle_datagram(secs(3), SILENT, &ping(0x4242));
     let out = sent(&mut c, secs(3));
     let kinds: Vec<_> = out
         .iter()
@@ -149,6 +154,18 @@ fn rfc7252_4_7_a_message_from_the_peer_ends_the_hold() {
         kinds.contains(&(MessageType::Confirmable, Code::GET)),
         "{kinds:?}"
     );
+}
+
+#[test]
+fn rfc7252_4_7_a_peer_heard_from_before_the_timeout_is_not_held() {
+    let (mut c, _, _, _) = unanswered_non_then_queued();
+    // The peer is alive (a CoAP ping at 1 s) but never answers the POST.
+    c.handle_datagram(secs(1), SILENT, &ping(0x4243));
+    let _ = sent(&mut c, secs(1));
+    c.handle_timeout(Instant::ZERO + TIMEOUT);
+    let out = sent(&mut c, Instant::ZERO + TIMEOUT);
+    assert_eq!(out.len(), 1, "the queued GET goes with the timeout");
+    assert_eq!(c.stats().probing_holds, 0);
 }
 
 #[test]

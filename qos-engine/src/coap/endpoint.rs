@@ -88,13 +88,48 @@ struct Exchange<P, const M: usize> {
     retx: Option<Retransmission>,
     tx: bool,
     deadline: Instant,
-    /// When the message in flight was first sent.
-    sent_at: Instant,
+    /// When the message in flight was first sent, while nothing has come
+    /// from the peer since (RFC 7252 §4.7 PROBING_RATE).
+    unanswered_since: Option<Instant>,
     /// The Block2 number asked for by the message in flight.
     block2_num: u32,
     upload: Option<Upload>,
     observe: Option<ObserveClient>,
     follow: Option<Follow>,
+}
+
+impl<P, const M: usize> Exchange<P, M> {
+    /// An exchange waiting for NSTART room, nothing sent yet.
+    #[allow(clippy::too_many_arguments)]
+    fn queued(
+        gen: u32,
+        seq: u64,
+        peer: P,
+        token: Token,
+        confirmable: bool,
+        mid: u16,
+        msg: Vec<u8, M>,
+        now: Instant,
+    ) -> Self {
+        Exchange {
+            gen,
+            seq,
+            peer,
+            token,
+            confirmable,
+            state: ExState::Queued,
+            mid,
+            msg,
+            retx: None,
+            tx: false,
+            deadline: now,
+            unanswered_since: None,
+            block2_num: 0,
+            upload: None,
+            observe: None,
+            follow: None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -601,6 +636,11 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         // RFC 7252 §4.7: PROBING_RATE limits sending to a peer "that does
         // not respond"; one that sends a well-formed message does.
         self.quiet.retain(|q| q.0 != peer);
+        for ex in self.exchanges.iter_mut().flatten() {
+            if ex.peer == peer {
+                ex.unanswered_since = None;
+            }
+        }
         self.dispatch(now, peer, &msg, bytes);
         // An exchange that stopped being outstanding (an observation got
         // established, …) makes NSTART room for a queued one.
@@ -700,8 +740,8 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
                 }
                 ExState::Waiting | ExState::UploadPaused => {
                     if ex.deadline <= now {
-                        if !ex.confirmable {
-                            let (peer, sent_at, len) = (ex.peer, ex.sent_at, ex.msg.len());
+                        if let Some(sent_at) = ex.unanswered_since.filter(|_| !ex.confirmable) {
+                            let (peer, len) = (ex.peer, ex.msg.len());
                             self.go_quiet(peer, sent_at, len, now);
                         }
                         self.fail(i, Failure::ResponseTimeout);
@@ -788,7 +828,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         } else if self.quiet.push((peer, until)).is_err() {
             // Full: the entry that ends first makes room.
             if let Some(q) = self.quiet.iter_mut().min_by_key(|q| q.1) {
-                *q = (peer, until.max(q.1));
+                *q = (peer, until);
             }
         }
     }
@@ -1548,26 +1588,13 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         let gen = self.next_gen();
         self.seq += 1;
         self.exchanges[slot] = Some(Exchange {
-            gen,
-            seq: self.seq,
-            peer,
-            token,
-            confirmable: req.confirmable,
-            state: ExState::Queued,
-            mid,
-            msg,
-            retx: None,
-            tx: false,
-            deadline: now,
-            sent_at: now,
-            block2_num: 0,
             upload,
             observe: observe.then_some(ObserveClient {
                 fresh: Freshness::new(),
                 established: false,
                 deregistering: false,
             }),
-            follow: None,
+            ..Exchange::queued(gen, self.seq, peer, token, req.confirmable, mid, msg, now)
         });
         self.promote(now);
         Ok(Handle {
@@ -1609,7 +1636,7 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
             return;
         };
         ex.tx = true;
-        ex.sent_at = now;
+        ex.unanswered_since = Some(now);
         if ex.confirmable {
             ex.state = ExState::Sending;
             ex.retx = Some(Retransmission::start(now, &params, &mut self.rng));
@@ -1743,27 +1770,14 @@ impl<P: Copy + Eq, const N: usize, const D: usize, const M: usize> Endpoint<P, N
         let gen2 = self.next_gen();
         self.seq += 1;
         self.exchanges[slot] = Some(Exchange {
-            gen: gen2,
-            seq: self.seq,
-            peer,
-            token,
-            confirmable,
-            state: ExState::Queued,
-            mid,
-            msg,
-            retx: None,
-            tx: false,
-            deadline: now,
-            sent_at: now,
             block2_num: next as u32,
-            upload: None,
-            observe: None,
             follow: Some(Follow {
                 parent: i,
                 parent_gen: gen,
                 observe,
                 etag,
             }),
+            ..Exchange::queued(gen2, self.seq, peer, token, confirmable, mid, msg, now)
         });
         self.promote(now);
     }
