@@ -300,9 +300,6 @@ pub fn run_cmd_with_input(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
-        stdin.write_all(bytes).expect("write stdin");
-    }
     let mut so = child.stdout.take().unwrap();
     let mut se = child.stderr.take().unwrap();
     let t_out = std::thread::spawn(move || {
@@ -315,6 +312,11 @@ pub fn run_cmd_with_input(
         let _ = se.read_to_end(&mut s);
         s
     });
+    // Written once both outputs are being read, so a child that answers
+    // while reading cannot block on a full pipe; closed (end of file) after.
+    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+        stdin.write_all(bytes).expect("write stdin");
+    }
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
