@@ -787,22 +787,28 @@ fn server_keep_alive_overrides_the_clients_mqtt_3_2_2_21() {
     assert_eq!(t.s.poll_timeout(), Some(Instant::from_secs(5)));
 }
 
-fn v5_server_with_client(keep_alive: u16) -> T {
-    let mut t = T::new(Config::server());
-    t.level = ProtocolLevel::V5;
-    t.s.handle_transport_up(t.now);
-    t.feed(Packet::Connect(mqtt_codec::Connect {
+/// A 5.0 CONNECT from client `client_id` with Clean Start, no Keep Alive
+/// and `props`.
+fn connect_packet<'a>(client_id: &'a str, props: &'a [Property<'a>]) -> mqtt_codec::Connect<'a> {
+    mqtt_codec::Connect {
         level: ProtocolLevel::V5,
-        clean_start: false,
-        keep_alive,
-        properties: Properties::EMPTY,
-        client_id: "c",
+        clean_start: true,
+        keep_alive: 0,
+        properties: Properties::from_list(props),
+        client_id,
         will: None,
         username: None,
         password: None,
-    }));
-    let ev = t.events();
-    assert!(ev[0].starts_with("ConnectReceived"), "{ev:?}");
+    }
+}
+
+/// A v5 server that accepted client `c` (Clean Start 0, `keep_alive`).
+fn v5_server_with_client(keep_alive: u16) -> T {
+    let mut t = v5_server_got(mqtt_codec::Connect {
+        clean_start: false,
+        keep_alive,
+        ..connect_packet("c", &[])
+    });
     t.s.accept(t.now, &AcceptOptions::default()).unwrap();
     assert_eq!(t.out()[0].ty, PacketType::ConnAck);
     t
@@ -828,16 +834,7 @@ fn server_applies_clean_start_on_accept_and_a_rejected_connect_keeps_the_session
     t.level = ProtocolLevel::V5;
     t.s.handle_transport_up(t.now);
     let never = [Property::SessionExpiryInterval(u32::MAX)];
-    t.feed(Packet::Connect(mqtt_codec::Connect {
-        level: ProtocolLevel::V5,
-        clean_start: true,
-        keep_alive: 0,
-        properties: Properties::from_list(&never),
-        client_id: "c",
-        will: None,
-        username: None,
-        password: None,
-    }));
+    t.feed(Packet::Connect(connect_packet("c", &never)));
     t.events();
     t.s.accept(t.now, &AcceptOptions::default()).unwrap();
     t.out();
@@ -845,16 +842,7 @@ fn server_applies_clean_start_on_accept_and_a_rejected_connect_keeps_the_session
     t.out();
     t.s.handle_transport_down(t.now);
     t.events();
-    let clean_connect = Packet::Connect(mqtt_codec::Connect {
-        level: ProtocolLevel::V5,
-        clean_start: true,
-        keep_alive: 0,
-        properties: Properties::EMPTY,
-        client_id: "c",
-        will: None,
-        username: None,
-        password: None,
-    });
+    let clean_connect = Packet::Connect(connect_packet("c", &[]));
     // Rejected: nothing of the session is touched [MQTT-3.1.4-6].
     t.s.handle_transport_up(t.now);
     t.feed(clean_connect);
@@ -887,16 +875,7 @@ fn the_first_packet_must_be_connect_mqtt_3_1_0_1() {
 #[test]
 fn a_second_connect_is_a_protocol_error_mqtt_3_1_0_2() {
     let mut t = v5_server_with_client(0);
-    t.feed(Packet::Connect(mqtt_codec::Connect {
-        level: ProtocolLevel::V5,
-        clean_start: true,
-        keep_alive: 0,
-        properties: Properties::EMPTY,
-        client_id: "c",
-        will: None,
-        username: None,
-        password: None,
-    }));
+    t.feed(Packet::Connect(connect_packet("c", &[])));
     assert!(t.events().iter().any(|e| e.contains("UnexpectedPacket")));
     assert_eq!(t.out().last().map(|o| o.reason), Some(Some(0x82)));
 }
@@ -957,16 +936,7 @@ fn server_discards_the_session_when_its_expiry_passes_mqtt_4_1_0_2() {
     t.level = ProtocolLevel::V5;
     t.s.handle_transport_up(t.now);
     let props = [Property::SessionExpiryInterval(30)];
-    t.feed(Packet::Connect(mqtt_codec::Connect {
-        level: ProtocolLevel::V5,
-        clean_start: true,
-        keep_alive: 0,
-        properties: Properties::from_list(&props),
-        client_id: "c",
-        will: None,
-        username: None,
-        password: None,
-    }));
+    t.feed(Packet::Connect(connect_packet("c", &props)));
     t.events();
     t.s.accept(t.now, &AcceptOptions::default()).unwrap();
     t.out();
@@ -1639,14 +1609,8 @@ fn a_server_publishes_only_after_its_connack_mqtt_3_2_0_1() {
         .unwrap();
     assert!(t.out().is_empty());
     t.feed(Packet::Connect(mqtt_codec::Connect {
-        level: ProtocolLevel::V5,
         clean_start: false,
-        keep_alive: 0,
-        properties: Properties::EMPTY,
-        client_id: "c",
-        will: None,
-        username: None,
-        password: None,
+        ..connect_packet("c", &[])
     }));
     t.events();
     assert!(t.out().is_empty(), "nothing before the application accepts");
@@ -1825,19 +1789,6 @@ fn v5_server_got(connect: mqtt_codec::Connect<'_>) -> T {
     let ev = t.events();
     assert!(ev[0].starts_with("ConnectReceived"), "{ev:?}");
     t
-}
-
-fn connect_packet<'a>(client_id: &'a str, props: &'a [Property<'a>]) -> mqtt_codec::Connect<'a> {
-    mqtt_codec::Connect {
-        level: ProtocolLevel::V5,
-        clean_start: true,
-        keep_alive: 0,
-        properties: Properties::from_list(props),
-        client_id,
-        will: None,
-        username: None,
-        password: None,
-    }
 }
 
 #[test]
