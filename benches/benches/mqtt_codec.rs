@@ -15,7 +15,13 @@
 //! mqtt-codec and mqttrs, a `BytesMut` with room, cleared each time, for
 //! mqttbytes); mqtt-protocol-core's encoder allocates its own output.
 //! mqtt-codec and mqttbytes encode through each packet type's own writer.
-//! mqtt-codec decodes with full validation (its default). Where a peer's
+//! mqtt-codec decodes with full validation (its default). Its packets are
+//! built as a program with fixed topics builds them: each Topic Name and
+//! Topic Filter made with `TopicName::new` / `TopicFilter::new`, which check
+//! every rule once, so the encoder does not scan them again (everything else
+//! is still checked on every encode). The same packets with topics made
+//! from a `&str` (`"…".into()`), which the encoder checks on every encode,
+//! are timed too, as `mqtt-codec-lazy`. Where a peer's
 //! API takes ownership of an input buffer (`BytesMut`, `Arc<[u8]>`), that
 //! buffer is made in criterion's untimed batch setup. mqtt-protocol-core's
 //! per-packet `parse` is given the body after the fixed header (the fixed
@@ -76,7 +82,7 @@ fn mc_publish(topic: &str, payload: &[u8]) -> mc::Publish<'static> {
         dup: false,
         qos: mc::QoS::AtLeastOnce,
         retain: false,
-        topic,
+        topic: mc::TopicName::new(topic).unwrap(),
         packet_id: Some(1),
         properties: mc::Properties::EMPTY,
         payload,
@@ -104,7 +110,7 @@ fn bench(c: &mut Criterion) {
             qos: mc::QoS::AtLeastOnce,
             retain: true,
             properties: mc::Properties::EMPTY,
-            topic: "clients/bench-client-0001/status",
+            topic: mc::TopicName::new("clients/bench-client-0001/status").unwrap(),
             payload: b"offline",
         }),
         username: Some("bench-user"),
@@ -113,7 +119,7 @@ fn bench(c: &mut Criterion) {
     let subs: Vec<mc::Subscription<'_>> = FILTERS
         .iter()
         .map(|&(f, q)| mc::Subscription {
-            filter: f,
+            filter: mc::TopicFilter::new(f).unwrap(),
             options: mc::SubscriptionOptions::new(mc::QoS::from_u8(q).unwrap()),
         })
         .collect();
@@ -132,7 +138,7 @@ fn bench(c: &mut Criterion) {
         mc::Property::UserProperty(USER[2].0, USER[2].1),
     ];
     let mc_v5 = mc::Packet::Publish(mc::Publish {
-        topic: "rpc/request/device-42",
+        topic: mc::TopicName::new("rpc/request/device-42").unwrap(),
         properties: mc::Properties::from_list(&v5_props),
         payload: v5_payload,
         ..mc_publish("x", b"")
@@ -243,6 +249,13 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("mqtt-codec", len), |b| {
             b.iter(|| black_box(&ours).encode(*level, &mut out))
         });
+        let lazy = ours.lazy();
+        out.fill(0);
+        assert_eq!(lazy.encode(*level, &mut out), bytes.len());
+        assert_eq!(out, bytes);
+        g.bench_function(BenchmarkId::new("mqtt-codec-lazy", len), |b| {
+            b.iter(|| black_box(&lazy).encode(*level, &mut out))
+        });
 
         let mut bm = bytes::BytesMut::with_capacity(bytes.len() * 2);
         match frame.name {
@@ -316,7 +329,8 @@ fn bench(c: &mut Criterion) {
 /// by a match just as the mqttbytes side below calls each packet's
 /// `write`. (`Packet::encode` writes the same bytes; it is the entry point
 /// for a packet whose type is only known at run time.) Every encoder
-/// validates the packet fully before writing.
+/// validates the packet fully before writing, except for Topic Names and
+/// Filters already checked when they were built.
 enum McPacket<'a> {
     Publish(mc::Publish<'a>),
     Connect(mc::Connect<'a>),
@@ -330,6 +344,38 @@ impl<'a> McPacket<'a> {
             mc::Packet::Connect(p) => McPacket::Connect(p),
             mc::Packet::Subscribe(p) => McPacket::Subscribe(p),
             _ => unreachable!("not a bench frame"),
+        }
+    }
+
+    /// The same packet with every Topic Name and Filter left unchecked, so
+    /// the encoder checks them on every encode.
+    fn lazy(&self) -> McPacket<'a> {
+        match *self {
+            McPacket::Publish(p) => McPacket::Publish(mc::Publish {
+                topic: p.topic.as_str().into(),
+                ..p
+            }),
+            McPacket::Connect(c) => McPacket::Connect(mc::Connect {
+                will: c.will.map(|w| mc::Will {
+                    topic: w.topic.as_str().into(),
+                    ..w
+                }),
+                ..c
+            }),
+            McPacket::Subscribe(s) => {
+                let list: Vec<mc::Subscription<'a>> = s
+                    .filters
+                    .iter()
+                    .map(|f| mc::Subscription {
+                        filter: f.filter.as_str().into(),
+                        ..f
+                    })
+                    .collect();
+                McPacket::Subscribe(mc::Subscribe {
+                    filters: mc::SubscribeFilters::from_list(list.leak()),
+                    ..s
+                })
+            }
         }
     }
 
@@ -363,7 +409,8 @@ fn mqttbytes_v4_packet(name: &str, packet: &mc::Packet<'_>) -> MqttBytesV4 {
     use mqttbytes::v4;
     match (name, packet) {
         (_, mc::Packet::Publish(p)) => {
-            let mut out = v4::Publish::new(p.topic, mqttbytes::QoS::AtLeastOnce, p.payload);
+            let mut out =
+                v4::Publish::new(p.topic.as_str(), mqttbytes::QoS::AtLeastOnce, p.payload);
             out.pkid = 1;
             MqttBytesV4::Publish(out)
         }
@@ -372,7 +419,7 @@ fn mqttbytes_v4_packet(name: &str, packet: &mc::Packet<'_>) -> MqttBytesV4 {
             out.keep_alive = c.keep_alive;
             let w = c.will.unwrap();
             out.last_will = Some(v4::LastWill::new(
-                w.topic,
+                w.topic.as_str(),
                 w.payload,
                 mqttbytes::QoS::AtLeastOnce,
                 true,

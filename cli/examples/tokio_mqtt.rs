@@ -57,7 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // 2. Commands, now that the session is not borrowed by an event.
         if subscribe {
             let filter = [Subscription {
-                filter: topic,
+                filter: topic.into(),
                 options: SubscriptionOptions::new(QoS::ExactlyOnce),
             }];
             session.subscribe(now(), &filter, Properties::EMPTY)?;

@@ -474,7 +474,7 @@ impl App for Sub<'_> {
         if self.subscribe {
             let c = &self.o.common;
             let sub = [Subscription {
-                filter: &c.topic,
+                filter: c.topic.as_str().into(),
                 options: SubscriptionOptions::new(qos(c.qos)),
             }];
             s.subscribe(now, &sub, mqtt_codec::Properties::EMPTY)

@@ -172,7 +172,7 @@ pub fn roundtrip(data: &[u8]) {
     let mut wbuf = [placeholder; 2];
     let nw = compact(&will_props, &mut wbuf);
     let placeholder_sub = Subscription {
-        filter: "",
+        filter: "".into(),
         options: crate::SubscriptionOptions::new(QoS::AtMostOnce),
     };
     let mut sbuf = [placeholder_sub; 3];
@@ -204,7 +204,7 @@ pub fn roundtrip(data: &[u8]) {
                 qos,
                 retain: flags[2],
                 properties: Properties::from_list(&wbuf[..nw]),
-                topic: strings[1],
+                topic: topic_name(strings[1], number & 2 != 0),
                 payload: binary[0],
             }),
             username: flags[3].then_some(strings[2]),
@@ -219,7 +219,7 @@ pub fn roundtrip(data: &[u8]) {
             dup: flags[0],
             qos,
             retain: flags[1],
-            topic: strings[0],
+            topic: topic_name(strings[0], number & 2 != 0),
             packet_id: pid(qos),
             properties,
             payload: binary[0],
@@ -274,5 +274,14 @@ pub fn roundtrip(data: &[u8]) {
                 "encode wrote before failing"
             );
         }
+    }
+}
+
+/// A Topic Name checked up front (`early`, when it is valid) or left to the
+/// encoder, so both encode paths are exercised.
+fn topic_name(s: &str, early: bool) -> crate::TopicName<'_> {
+    match crate::TopicName::new(s) {
+        Ok(t) if early => t,
+        _ => s.into(),
     }
 }

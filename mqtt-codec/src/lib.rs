@@ -16,16 +16,19 @@
 //!   sent ([`DecodeError::reason_code`]: 0x81 Malformed Packet, 0x82 Protocol
 //!   Error, …).
 //! * [`topic`] validates topic names and filters, matches them, and parses
-//!   `$share/{group}/{filter}`.
+//!   `$share/{group}/{filter}`. A [`TopicName`] or [`TopicFilter`] built
+//!   with `new` (or `from_static`, at compile time) is checked once and not
+//!   scanned again by the encoder; one made from a `&str` with `into()` is
+//!   checked on every encode.
 //!
 //! ```
-//! use mqtt_codec::{DecodeOptions, Packet, ProtocolLevel, Publish, QoS, Status, Properties};
+//! use mqtt_codec::{DecodeOptions, Packet, ProtocolLevel, Publish, QoS, Status, Properties, TopicName};
 //!
 //! let publish = Publish {
 //!     dup: false,
 //!     qos: QoS::AtLeastOnce,
 //!     retain: false,
-//!     topic: "sensors/1/temp",
+//!     topic: TopicName::from_static("sensors/1/temp"),
 //!     packet_id: Some(7),
 //!     properties: Properties::EMPTY,
 //!     payload: b"21.5",
@@ -74,6 +77,7 @@ pub use packet::{
 };
 pub use property::{Properties, PropertiesIter, Property, PropertyId};
 pub use reason::ReasonCode;
+pub use topic::{TopicFilter, TopicName};
 pub use varint::{MAX_REMAINING_LENGTH, MAX_VARINT};
 
 /// The result of an incremental decode: a complete item, or how many more

@@ -85,7 +85,7 @@ fn decoding_and_encoding_the_bench_frames_allocates_nothing() {
             dup: false,
             qos: QoS::AtLeastOnce,
             retain: false,
-            topic,
+            topic: topic.into(),
             packet_id: Some(1),
             properties: Properties::EMPTY,
             payload,
@@ -96,23 +96,23 @@ fn decoding_and_encoding_the_bench_frames_allocates_nothing() {
     let p256k: &'static [u8] = p256k.leak();
     let subs = [
         Subscription {
-            filter: "a/b/c",
+            filter: "a/b/c".into(),
             options: SubscriptionOptions::new(QoS::AtMostOnce),
         },
         Subscription {
-            filter: "sensors/+/temp",
+            filter: "sensors/+/temp".into(),
             options: SubscriptionOptions::new(QoS::AtLeastOnce),
         },
         Subscription {
-            filter: "alerts/#",
+            filter: "alerts/#".into(),
             options: SubscriptionOptions::new(QoS::ExactlyOnce),
         },
         Subscription {
-            filter: "home/+/+/state",
+            filter: "home/+/+/state".into(),
             options: SubscriptionOptions::new(QoS::AtLeastOnce),
         },
         Subscription {
-            filter: "$SYS/broker/load/#",
+            filter: "$SYS/broker/load/#".into(),
             options: SubscriptionOptions::new(QoS::AtMostOnce),
         },
     ];
@@ -144,7 +144,7 @@ fn decoding_and_encoding_the_bench_frames_allocates_nothing() {
                     qos: QoS::AtLeastOnce,
                     retain: true,
                     properties: Properties::EMPTY,
-                    topic: "clients/bench-client-0001/status",
+                    topic: "clients/bench-client-0001/status".into(),
                     payload: b"offline",
                 }),
                 username: Some("bench-user"),
@@ -162,7 +162,7 @@ fn decoding_and_encoding_the_bench_frames_allocates_nothing() {
         ),
         (
             Packet::Publish(Publish {
-                topic: "rpc/request/device-42",
+                topic: "rpc/request/device-42".into(),
                 properties: Properties::from_list(&v5_props),
                 payload: br#"{"method":"setpoint"}"#,
                 ..match publish("x", b"") {

@@ -66,7 +66,7 @@ fn v5_connect_spec_figure_3_6_variable_header_with_will_and_credentials() {
             qos: QoS::AtLeastOnce,
             retain: false,
             properties: E,
-            topic: "w",
+            topic: "w".into(),
             payload: b"hi",
         }),
         username: Some("u"),
@@ -102,7 +102,7 @@ fn v5_publish_spec_figure_3_9_topic_a_b_packet_id_10_no_properties() {
             dup: false,
             qos: QoS::AtLeastOnce,
             retain: false,
-            topic: "a/b",
+            topic: "a/b".into(),
             packet_id: Some(10),
             properties: E,
             payload: b"hi",
@@ -120,7 +120,7 @@ fn v5_publish_qos2_dup_retain_with_topic_alias_and_empty_topic() {
             dup: true,
             qos: QoS::ExactlyOnce,
             retain: true,
-            topic: "",
+            topic: "".into(),
             packet_id: Some(0x0102),
             properties: Properties::from_list(&props),
             payload: b"",
@@ -175,11 +175,11 @@ fn v5_subscribe_spec_figures_3_19_and_3_21() {
     // Packet Identifier 10, no properties; "a/b" QoS 1, "c/d" QoS 2.
     let subs = [
         Subscription {
-            filter: "a/b",
+            filter: "a/b".into(),
             options: SubscriptionOptions::new(QoS::AtLeastOnce),
         },
         Subscription {
-            filter: "c/d",
+            filter: "c/d".into(),
             options: SubscriptionOptions::new(QoS::ExactlyOnce),
         },
     ];
@@ -197,7 +197,7 @@ fn v5_subscribe_spec_figures_3_19_and_3_21() {
 #[test]
 fn v5_subscribe_all_options_and_subscription_identifier() {
     let subs = [Subscription {
-        filter: "$share/g/#",
+        filter: "$share/g/#".into(),
         options: SubscriptionOptions {
             qos: QoS::AtMostOnce,
             no_local: false,
@@ -339,7 +339,7 @@ fn v31_connect_uses_protocol_name_mqisdp() {
         qos: QoS::ExactlyOnce,
         retain: true,
         properties: E,
-        topic: "w",
+        topic: "w".into(),
         payload: b"",
     };
     both_ways(
@@ -393,7 +393,7 @@ fn check_v3_family(level: ProtocolLevel) {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
-            topic: "a/b",
+            topic: "a/b".into(),
             packet_id: None,
             properties: E,
             payload: b"hi",
@@ -406,7 +406,7 @@ fn check_v3_family(level: ProtocolLevel) {
             dup: true,
             qos: QoS::AtLeastOnce,
             retain: true,
-            topic: "a/b",
+            topic: "a/b".into(),
             packet_id: Some(7),
             properties: E,
             payload: b"hi",
@@ -418,11 +418,11 @@ fn check_v3_family(level: ProtocolLevel) {
     both_ways(level, "70 02 0001", Packet::PubComp(pub_resp(1)));
     let subs = [
         Subscription {
-            filter: "a/b",
+            filter: "a/b".into(),
             options: SubscriptionOptions::new(QoS::AtLeastOnce),
         },
         Subscription {
-            filter: "c/d",
+            filter: "c/d".into(),
             options: SubscriptionOptions::new(QoS::ExactlyOnce),
         },
     ];
@@ -588,7 +588,7 @@ fn publish_header_only_encoding_then_payload_equals_whole_frame() {
         dup: false,
         qos: QoS::AtLeastOnce,
         retain: false,
-        topic: "big/one",
+        topic: "big/one".into(),
         packet_id: Some(3),
         properties: Properties::from_list(&props),
         payload: &payload,

@@ -587,7 +587,7 @@ fn with_packet<R>(o: &Owned, level: ProtocolLevel, f: impl FnOnce(Packet<'_>) ->
                     qos: *qos,
                     retain: *retain,
                     properties: Properties::from_list(&wl),
-                    topic,
+                    topic: name(topic, *keep_alive % 2 == 0),
                     payload,
                 }),
                 username: username.as_deref(),
@@ -616,7 +616,7 @@ fn with_packet<R>(o: &Owned, level: ProtocolLevel, f: impl FnOnce(Packet<'_>) ->
                 dup: *dup,
                 qos: *qos,
                 retain: *retain,
-                topic,
+                topic: name(topic, *pid % 2 == 0),
                 packet_id: (*qos != QoS::AtMostOnce).then_some(*pid),
                 properties: Properties::from_list(&pl),
                 payload,
@@ -641,7 +641,11 @@ fn with_packet<R>(o: &Owned, level: ProtocolLevel, f: impl FnOnce(Packet<'_>) ->
             let sl: Vec<Subscription<'_>> = subs
                 .iter()
                 .map(|(filter, options)| Subscription {
-                    filter,
+                    filter: if options.no_local {
+                        filter.as_str().into()
+                    } else {
+                        TopicFilter::new(filter).unwrap()
+                    },
                     options: *options,
                 })
                 .collect();
@@ -789,5 +793,15 @@ proptest! {
     fn fuzz_bodies_hold_their_invariants_on_random_input(data in vec(any::<u8>(), 0..400)) {
         mqtt_codec::fuzzing::decode_bytes(&data);
         mqtt_codec::fuzzing::roundtrip(&data);
+    }
+}
+
+/// A generated (valid) Topic Name, checked when built (`early`) or left to
+/// the encoder: both encode paths must round-trip.
+fn name(topic: &str, early: bool) -> TopicName<'_> {
+    if early {
+        TopicName::new(topic).unwrap()
+    } else {
+        topic.into()
     }
 }

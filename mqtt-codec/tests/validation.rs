@@ -68,7 +68,7 @@ fn publish<'a>(topic: &'a str, props: Properties<'a>) -> Publish<'a> {
         dup: false,
         qos: QoS::AtLeastOnce,
         retain: false,
-        topic,
+        topic: topic.into(),
         packet_id: Some(1),
         properties: props,
         payload: b"",
@@ -272,7 +272,7 @@ fn connect_strings_beyond_the_first_256_payload_bytes_decode_exactly() {
     assert_eq!(c.client_id, id);
     assert_eq!(
         c.will.map(|w| (w.topic, w.payload)),
-        Some(("t/ü", &[0xFFu8][..]))
+        Some(("t/ü".into(), &[0xFFu8][..]))
     );
     assert_eq!(c.username, Some("usér"));
     let wild = [field(id.as_bytes()), field(b"t/+"), field(b"x")].concat();
@@ -730,7 +730,7 @@ fn mqtt_3_1_3_1_payload_fields_in_order_client_id_will_props_topic_payload_user_
             w.topic,
             w.payload
         ),
-        ("c", Some(5), "w", &b"hi"[..])
+        ("c", Some(5), "w".into(), &b"hi"[..])
     );
     assert_eq!((c.username, c.password), (Some("u"), Some(&b"p"[..])));
 }
@@ -1248,7 +1248,10 @@ fn subscription_qos_3_and_retain_handling_3_are_protocol_errors() {
 
 /// A SUBSCRIBE of one filter with options `options`.
 fn subscribe_err(filter: &str, options: SubscriptionOptions, level: ProtocolLevel) -> EncodeError {
-    let subs = [Subscription { filter, options }];
+    let subs = [Subscription {
+        filter: filter.into(),
+        options,
+    }];
     let s = Subscribe {
         packet_id: 1,
         properties: E,
@@ -1318,7 +1321,7 @@ fn subscribe_encode_refuses_what_a_strict_decoder_refuses_with_the_same_error() 
     let long = "a/".repeat(40) + "+/#";
     for f in ["+", "#", "+/+/#", "é/+", "$share/g/a/+", long.as_str()] {
         let subs = [Subscription {
-            filter: f,
+            filter: f.into(),
             options: q0,
         }];
         let s = Subscribe {
@@ -1596,12 +1599,12 @@ fn remaining_length_limit_2_1_4_is_exact_on_encode() {
     let q0 = SubscriptionOptions::new(QoS::AtMostOnce);
     let mut subs: Vec<Subscription<'_>> = (0..4095)
         .map(|_| Subscription {
-            filter: &long,
+            filter: long.as_str().into(),
             options: q0,
         })
         .collect();
     subs.push(Subscription {
-        filter: &short,
+        filter: short.as_str().into(),
         options: q0,
     });
     let at_limit = Subscribe {
@@ -1621,7 +1624,7 @@ fn remaining_length_limit_2_1_4_is_exact_on_encode() {
     let mut over_subs = subs.clone();
     over_subs.pop();
     over_subs.push(Subscription {
-        filter: &longer,
+        filter: longer.as_str().into(),
         options: q0,
     });
     let over = Subscribe {

@@ -208,7 +208,7 @@ fn publish_in<'a>(
         dup,
         qos,
         retain: false,
-        topic,
+        topic: topic.into(),
         packet_id: pid,
         properties: Properties::EMPTY,
         payload,
@@ -713,15 +713,15 @@ fn incoming_topic_alias_is_resolved_and_one_above_maximum_is_0x94_mqtt_3_3_2_12(
             payload: b"v",
         })
     };
-    t.feed(with_alias("a/b"));
-    t.feed(with_alias(""));
+    t.feed(with_alias("a/b".into()));
+    t.feed(with_alias("".into()));
     assert_eq!(t.events(), ["Message a/b=v", "Message a/b=v"]);
     let big = [Property::TopicAlias(100)];
     t.feed(Packet::Publish(Publish {
         dup: false,
         qos: QoS::AtMostOnce,
         retain: false,
-        topic: "c",
+        topic: "c".into(),
         packet_id: None,
         properties: Properties::from_list(&big),
         payload: b"v",
@@ -1547,7 +1547,7 @@ fn next_frame(t: &mut T, check: impl FnOnce(&Packet<'_>)) {
 fn suback_and_unsuback_carry_the_request_packet_id_mqtt_2_2_1_6_and_3_8_4_2() {
     let mut t = v5_server_with_client(0);
     let subs = [mqtt_codec::Subscription {
-        filter: "a/#",
+        filter: "a/#".into(),
         options: mqtt_codec::SubscriptionOptions::new(QoS::AtLeastOnce),
     }];
     t.feed(Packet::Subscribe(mqtt_codec::Subscribe {
@@ -1718,7 +1718,7 @@ fn the_highest_alias_we_announced_is_accepted_mqtt_3_3_2_10() {
         dup: false,
         qos: QoS::AtMostOnce,
         retain: false,
-        topic: "x/y",
+        topic: "x/y".into(),
         packet_id: None,
         properties: Properties::from_list(&props),
         payload: b"1",
@@ -1727,7 +1727,7 @@ fn the_highest_alias_we_announced_is_accepted_mqtt_3_3_2_10() {
         dup: false,
         qos: QoS::AtMostOnce,
         retain: false,
-        topic: "",
+        topic: "".into(),
         packet_id: None,
         properties: Properties::from_list(&props),
         payload: b"2",
@@ -1751,7 +1751,7 @@ fn subscribe_goes_out_while_the_publish_window_is_full_mqtt_3_3_4_8() {
         "the window holds one"
     );
     let subs = [mqtt_codec::Subscription {
-        filter: "b",
+        filter: "b".into(),
         options: mqtt_codec::SubscriptionOptions::new(QoS::AtMostOnce),
     }];
     t.s.subscribe(t.now, &subs, Properties::EMPTY).unwrap();

@@ -149,7 +149,7 @@ fn packet_json(packet: &Packet<'_>, level: ProtocolLevel) -> Json {
                 o = o.with(
                     "will",
                     Json::obj()
-                        .with("topic", w.topic)
+                        .with("topic", w.topic.as_str())
                         .with("qos", w.qos.as_u8())
                         .with("retain", w.retain)
                         .with("payload_hex", hex(w.payload))
@@ -179,7 +179,7 @@ fn packet_json(packet: &Packet<'_>, level: ProtocolLevel) -> Json {
                 .with("dup", p.dup)
                 .with("qos", p.qos.as_u8())
                 .with("retain", p.retain)
-                .with("topic", p.topic)
+                .with("topic", p.topic.as_str())
                 .with_opt("packet_id", p.packet_id)
                 .with("payload_hex", hex(p.payload))
                 .with("payload_len", p.payload.len());
@@ -199,7 +199,7 @@ fn packet_json(packet: &Packet<'_>, level: ProtocolLevel) -> Json {
                 .iter()
                 .map(|f| {
                     Json::obj()
-                        .with("filter", f.filter)
+                        .with("filter", f.filter.as_str())
                         .with("qos", f.options.qos.as_u8())
                         .with("no_local", f.options.no_local)
                         .with("retain_as_published", f.options.retain_as_published)

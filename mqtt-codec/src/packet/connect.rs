@@ -4,7 +4,7 @@ use super::{props_field_len, write_frame, DecodeOptions, Plan};
 use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
-use crate::{ProtocolLevel, QoS};
+use crate::{ProtocolLevel, QoS, TopicName};
 
 /// The Will Message of a CONNECT (§3.1.2.5, §3.1.3.2–4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,8 +16,8 @@ pub struct Will<'a> {
     pub retain: bool,
     /// Will Properties (MQTT 5.0).
     pub properties: Properties<'a>,
-    /// Will Topic, a Topic Name.
-    pub topic: &'a str,
+    /// Will Topic, a Topic Name (not empty).
+    pub topic: TopicName<'a>,
     /// Will Payload.
     pub payload: &'a [u8],
 }
@@ -161,7 +161,7 @@ impl<'a> Connect<'a> {
                 qos: will_qos,
                 retain: will_retain,
                 properties,
-                topic,
+                topic: TopicName::decoded(topic, strict),
                 payload,
             })
         } else {
@@ -259,10 +259,10 @@ impl<'a> Connect<'a> {
         remaining += string::str_len(self.client_id)?;
         let mut will_props = 0;
         if let Some(will) = &self.will {
-            // The strict string rules and no wildcards in one pass, then
-            // not empty: the same checks, in the same order, as
-            // `check_str` + `topic::check_name`.
-            string::check_topic_name_str(will.topic, true)?;
+            // The strict string rules, no wildcards and the length (unless
+            // checked when the name was built), then not empty: the order
+            // of `check_str` + `topic::check_name`.
+            will.topic.check_for_encode()?;
             if will.topic.is_empty() {
                 return Err(DecodeError::TopicEmpty.into());
             }
@@ -272,7 +272,7 @@ impl<'a> Connect<'a> {
             } else if !will.properties.is_empty() {
                 return Err(PlanError::NotAtThisLevel);
             }
-            remaining += string::str_len(will.topic)? + string::bin_len(will.payload)?;
+            remaining += 2 + will.topic.len() + string::bin_len(will.payload)?;
         }
         if let Some(u) = self.username {
             string::check_str(u, true)?;
@@ -312,7 +312,7 @@ impl<'a> Connect<'a> {
             if v5 {
                 will.properties.write(plan.will_props, w);
             }
-            w.str(will.topic);
+            w.str(will.topic.as_str());
             w.binary(will.payload);
         }
         if let Some(u) = self.username {

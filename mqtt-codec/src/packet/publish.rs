@@ -3,26 +3,27 @@
 use super::{props_field_len, write_frame, DecodeOptions, Plan};
 use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::property::{Context, Properties};
-use crate::string::{self, Reader, Writer};
-use crate::{ProtocolLevel, QoS};
+use crate::string::{Reader, Writer};
+use crate::{ProtocolLevel, QoS, TopicName};
 
 /// PUBLISH: an Application Message.
 ///
 /// ```
-/// use mqtt_codec::{Packet, Properties, Property, ProtocolLevel, Publish, QoS};
+/// use mqtt_codec::{Packet, Properties, Property, ProtocolLevel, Publish, QoS, TopicName};
 ///
 /// // QoS 2 with a Topic Alias: the first message sets the alias…
 /// let props = [Property::TopicAlias(1)];
 /// let first = Publish {
 ///     dup: false, qos: QoS::ExactlyOnce, retain: false,
-///     topic: "a/b", packet_id: Some(1),
+///     topic: TopicName::new("a/b")?, packet_id: Some(1),
 ///     properties: Properties::from_list(&props), payload: b"x",
 /// };
 /// // …later ones send an empty topic and only the alias.
-/// let later = Publish { topic: "", packet_id: Some(2), ..first };
+/// let later = Publish { topic: TopicName::new("")?, packet_id: Some(2), ..first };
 /// let mut buf = [0u8; 32];
 /// let n = Packet::Publish(later).encode(ProtocolLevel::V5, &mut buf).unwrap();
 /// assert_eq!(buf[..n], [0x34, 0x09, 0, 0, 0, 2, 3, 0x23, 0, 1, b'x']);
+/// # Ok::<(), mqtt_codec::EncodeError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
@@ -34,7 +35,7 @@ pub struct Publish<'a> {
     /// RETAIN.
     pub retain: bool,
     /// Topic Name; empty only in MQTT 5.0 with a Topic Alias property.
-    pub topic: &'a str,
+    pub topic: TopicName<'a>,
     /// Packet Identifier: `Some` (non-zero) exactly when QoS > 0.
     pub packet_id: Option<u16>,
     /// Properties (MQTT 5.0; must be empty below).
@@ -92,7 +93,7 @@ impl<'a> Publish<'a> {
             dup: flags & 0b1000 != 0,
             qos,
             retain: flags & 1 != 0,
-            topic,
+            topic: TopicName::decoded(topic, opts.strict()),
             packet_id,
             properties,
             payload: r.rest(),
@@ -103,7 +104,9 @@ impl<'a> Publish<'a> {
     /// the payload, so the fixed header is right.
     #[inline(always)]
     pub(crate) fn plan(&self, level: ProtocolLevel) -> Result<Plan, PlanError> {
-        string::check_topic_name_str(self.topic, true)?;
+        // The strict string rules, no wildcards [MQTT-3.3.2-2] and the
+        // length, unless checked when the name was built.
+        self.topic.check_for_encode()?;
         if self.dup && self.qos == QoS::AtMostOnce {
             return Err(DecodeError::DupWithQoS0.into());
         }
@@ -115,8 +118,7 @@ impl<'a> Publish<'a> {
             (_, Some(0)) => return Err(DecodeError::PacketIdZero.into()),
             (_, Some(_)) => {}
         }
-        let mut remaining =
-            string::str_len(self.topic)? + if self.packet_id.is_some() { 2 } else { 0 };
+        let mut remaining = 2 + self.topic.len() + if self.packet_id.is_some() { 2 } else { 0 };
         let mut props = 0;
         if level == ProtocolLevel::V5 {
             props = self.properties.check_for_encode(Context::Publish)?;
@@ -142,7 +144,7 @@ impl<'a> Publish<'a> {
         plan: &Plan,
         w: &mut Writer<'_>,
     ) {
-        w.str(self.topic);
+        w.str(self.topic.as_str());
         if let Some(id) = self.packet_id {
             w.u16(id);
         }
@@ -157,7 +159,7 @@ impl<'a> Publish<'a> {
     ///
     /// ```
     /// use mqtt_codec::{Properties, ProtocolLevel, Publish, QoS};
-    /// let p = Publish { dup: false, qos: QoS::AtMostOnce, retain: false, topic: "t",
+    /// let p = Publish { dup: false, qos: QoS::AtMostOnce, retain: false, topic: "t".into(),
     ///                   packet_id: None, properties: Properties::EMPTY, payload: b"hi" };
     /// assert_eq!(p.encoded_len(ProtocolLevel::V4), Ok(7));
     /// ```
@@ -174,13 +176,13 @@ impl<'a> Publish<'a> {
     ///
     /// ```
     /// use mqtt_codec::{EncodeError, DecodeError, Properties, ProtocolLevel, Publish, QoS};
-    /// let p = Publish { dup: false, qos: QoS::AtLeastOnce, retain: false, topic: "a/b",
+    /// let p = Publish { dup: false, qos: QoS::AtLeastOnce, retain: false, topic: "a/b".into(),
     ///                   packet_id: Some(10), properties: Properties::EMPTY, payload: b"x" };
     /// let mut buf = [0u8; 16];
     /// assert_eq!(p.encode(ProtocolLevel::V4, &mut buf), Ok(10));
     /// assert_eq!(buf[..10], [0x32, 8, 0, 3, b'a', b'/', b'b', 0, 10, b'x']);
     /// // A wildcard in a Topic Name [MQTT-3.3.2-2]: refused, nothing written.
-    /// let bad = Publish { topic: "a/+", ..p };
+    /// let bad = Publish { topic: "a/+".into(), ..p };
     /// let mut out = [0u8; 16];
     /// assert_eq!(bad.encode(ProtocolLevel::V4, &mut out),
     ///            Err(EncodeError::Invalid(DecodeError::TopicNameWildcard)));
@@ -211,7 +213,7 @@ impl<'a> Publish<'a> {
     /// ```
     /// use mqtt_codec::{Properties, ProtocolLevel, Publish, QoS};
     /// let big = [7u8; 100_000];
-    /// let p = Publish { dup: false, qos: QoS::AtMostOnce, retain: false, topic: "t",
+    /// let p = Publish { dup: false, qos: QoS::AtMostOnce, retain: false, topic: "t".into(),
     ///                   packet_id: None, properties: Properties::EMPTY, payload: &big };
     /// let mut head = [0u8; 16];
     /// let n = p.encode_header(ProtocolLevel::V4, &mut head).unwrap();

@@ -6,7 +6,7 @@ use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::property::{Context, Properties};
 use crate::string::{self, Reader, Writer};
 use crate::topic::{self, SharedSubscription};
-use crate::{ProtocolLevel, QoS};
+use crate::{ProtocolLevel, QoS, TopicFilter};
 
 /// Retain Handling subscription option (§3.8.3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -92,7 +92,7 @@ impl SubscriptionOptions {
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Subscription<'a> {
     /// The Topic Filter (possibly `$share/{group}/{filter}` in 5.0).
-    pub filter: &'a str,
+    pub filter: TopicFilter<'a>,
     /// Subscription options.
     pub options: SubscriptionOptions,
 }
@@ -103,14 +103,14 @@ impl<'a> Subscription<'a> {
     #[inline]
     pub(crate) fn check(&self, level: ProtocolLevel) -> Result<(), DecodeError> {
         if level == ProtocolLevel::V5 {
-            topic::check_filter(self.filter)?;
+            topic::check_filter(self.filter.as_str())?;
             // "It is a Protocol Error to set the No Local bit to 1 on a
             // Shared Subscription [MQTT-3.8.3-4]."
-            if self.options.no_local && SharedSubscription::parse(self.filter)?.is_some() {
+            if self.options.no_local && SharedSubscription::parse(self.filter.as_str())?.is_some() {
                 return Err(DecodeError::NoLocalOnSharedSubscription);
             }
         } else {
-            topic::check_plain_filter(self.filter)?;
+            topic::check_plain_filter(self.filter.as_str())?;
         }
         Ok(())
     }
@@ -122,21 +122,23 @@ impl Subscription<'_> {
     /// and returns its encoded size.
     #[inline(always)]
     fn plan(&self, level: ProtocolLevel) -> Result<usize, PlanError> {
-        let bytes = self.filter.as_bytes();
-        // One pass for the common filter: printable ASCII, wildcards in
-        // place, not a shared subscription (whose ShareName and No Local
-        // rules need the full check). Anything else takes the full checks,
-        // in their usual order, so the error is the same either way.
-        let plain = string::plain_filter(bytes)
-            && (level != ProtocolLevel::V5 || !bytes.starts_with(b"$share/"));
-        if !plain {
-            string::check_str(self.filter, true)?;
+        let filter = self.filter.as_str();
+        let bytes = filter.as_bytes();
+        // Nothing to scan for a filter checked when it was built, one pass
+        // for the common unchecked filter (printable ASCII, wildcards in
+        // place), unless it is a 5.0 shared subscription, whose ShareName
+        // and No Local rules need the full check. Anything else takes the
+        // full checks, in their usual order, so the error is the same
+        // either way.
+        let shared = level == ProtocolLevel::V5 && bytes.starts_with(b"$share/");
+        if shared || !(self.filter.is_checked() || string::plain_filter(bytes)) {
+            string::check_str(filter, true)?;
             self.check(level)?;
         }
         if level != ProtocolLevel::V5 && self.options.as_u8() & 0xFC != 0 {
             return Err(PlanError::NotAtThisLevel);
         }
-        Ok(string::str_len(self.filter)? + 1)
+        Ok(string::str_len(filter)? + 1)
     }
 }
 
@@ -216,7 +218,7 @@ impl<'a> Iterator for SubscribeFiltersIter<'a> {
                     _ => RetainHandling::DoNotSend,
                 };
                 Some(Subscription {
-                    filter,
+                    filter: TopicFilter::decoded(filter),
                     options: SubscriptionOptions {
                         qos,
                         no_local: b & 4 != 0,
@@ -245,8 +247,8 @@ impl ExactSizeIterator for SubscribeFiltersIter<'_> {}
 /// ```
 /// use mqtt_codec::*;
 /// let subs = [
-///     Subscription { filter: "a/+", options: SubscriptionOptions::new(QoS::AtLeastOnce) },
-///     Subscription { filter: "$share/g/b/#", options: SubscriptionOptions::new(QoS::ExactlyOnce) },
+///     Subscription { filter: "a/+".into(), options: SubscriptionOptions::new(QoS::AtLeastOnce) },
+///     Subscription { filter: "$share/g/b/#".into(), options: SubscriptionOptions::new(QoS::ExactlyOnce) },
 /// ];
 /// let props = [Property::SubscriptionIdentifier(5)];
 /// let sub = Packet::Subscribe(Subscribe {
@@ -258,7 +260,7 @@ impl ExactSizeIterator for SubscribeFiltersIter<'_> {}
 /// let n = sub.encode(ProtocolLevel::V5, &mut buf).unwrap();
 /// let opts = DecodeOptions::new(ProtocolLevel::V5);
 /// let Ok(Status::Complete((Packet::Subscribe(back), _))) = Packet::decode(&buf[..n], &opts) else { panic!() };
-/// assert_eq!(back.filters.iter().map(|s| s.filter).collect::<Vec<_>>(), ["a/+", "$share/g/b/#"]);
+/// assert_eq!(back.filters.iter().map(|s| s.filter.as_str()).collect::<Vec<_>>(), ["a/+", "$share/g/b/#"]);
 /// assert_eq!(Packet::Subscribe(back), sub);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -290,7 +292,11 @@ impl<'a> Subscribe<'a> {
             // "The Topic Filters MUST be a UTF-8 Encoded String [MQTT-3.8.3-1]."
             let filter = p.str(opts.strict())?;
             let options = SubscriptionOptions::from_u8(p.u8()?, opts.level)?;
-            Subscription { filter, options }.check(opts.level)?;
+            Subscription {
+                filter: TopicFilter::decoded(filter),
+                options,
+            }
+            .check(opts.level)?;
             count += 1;
         }
         // "The Payload MUST contain at least one Topic Filter and Subscription
@@ -310,10 +316,11 @@ impl<'a> Subscribe<'a> {
     ///
     /// ```
     /// use mqtt_codec::*;
-    /// let subs = [Subscription { filter: "a/#", options: SubscriptionOptions::new(QoS::AtMostOnce) }];
+    /// let subs = [Subscription { filter: TopicFilter::new("a/#")?, options: SubscriptionOptions::new(QoS::AtMostOnce) }];
     /// let sub = Subscribe { packet_id: 1, properties: Properties::EMPTY,
     ///                       filters: SubscribeFilters::from_list(&subs) };
     /// assert_eq!(sub.encoded_len(ProtocolLevel::V4), Ok(10));
+    /// # Ok::<(), EncodeError>(())
     /// ```
     pub fn encoded_len(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
         Ok(self.plan(level)?.frame_len())
@@ -328,14 +335,14 @@ impl<'a> Subscribe<'a> {
     ///
     /// ```
     /// use mqtt_codec::*;
-    /// let subs = [Subscription { filter: "a/+", options: SubscriptionOptions::new(QoS::AtLeastOnce) }];
+    /// let subs = [Subscription { filter: "a/+".into(), options: SubscriptionOptions::new(QoS::AtLeastOnce) }];
     /// let sub = Subscribe { packet_id: 7, properties: Properties::EMPTY,
     ///                       filters: SubscribeFilters::from_list(&subs) };
     /// let mut buf = [0u8; 16];
     /// assert_eq!(sub.encode(ProtocolLevel::V4, &mut buf), Ok(10));
     /// assert_eq!(buf[..10], [0x82, 8, 0, 7, 0, 3, b'a', b'/', b'+', 1]);
     /// // "+" must fill a whole level [MQTT-4.7.1-2]: refused, nothing written.
-    /// let bad = [Subscription { filter: "a+", ..subs[0] }];
+    /// let bad = [Subscription { filter: "a+".into(), ..subs[0] }];
     /// let mut out = [0u8; 16];
     /// let bad = Subscribe { filters: SubscribeFilters::from_list(&bad), ..sub };
     /// assert_eq!(bad.encode(ProtocolLevel::V4, &mut out),
@@ -388,7 +395,7 @@ impl<'a> Subscribe<'a> {
             Repr::Wire(b, _) => w.bytes(b),
             Repr::List(l) => l
                 .iter()
-                .for_each(|s| w.binary_then(s.filter.as_bytes(), s.options.as_u8())),
+                .for_each(|s| w.binary_then(s.filter.as_str().as_bytes(), s.options.as_u8())),
         }
     }
 }

@@ -164,7 +164,7 @@ impl Runner {
             }
             Op::Subscribe => {
                 let subs = [Subscription {
-                    filter: "s/#",
+                    filter: "s/#".into(),
                     options: SubscriptionOptions::new(QoS::ExactlyOnce),
                 }];
                 let _ = self.s.subscribe(now, &subs, Properties::EMPTY);
@@ -292,7 +292,7 @@ impl Runner {
         let alias = [Property::TopicAlias(u16::from(qos % 4) + 1)];
         let codes = [ReasonCode::GrantedQoS1];
         let subs = [Subscription {
-            filter: "a/+",
+            filter: "a/+".into(),
             options: SubscriptionOptions::new(QoS::AtLeastOnce),
         }];
         let packet = match kind % 12 {
@@ -319,9 +319,9 @@ impl Runner {
                     qos: q,
                     retain: false,
                     topic: if with_alias && qos & 16 == 16 {
-                        ""
+                        "".into()
                     } else {
-                        "p/q"
+                        "p/q".into()
                     },
                     packet_id: (q != QoS::AtMostOnce).then_some(pid),
                     properties: if with_alias {

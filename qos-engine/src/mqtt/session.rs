@@ -572,7 +572,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             return Err(CommandError::Encode(EncodeError::NotAtThisLevel));
         }
         let will = opts.will.map(|w| Will {
-            topic: w.topic,
+            topic: w.topic.into(),
             payload: w.payload,
             qos: w.qos,
             retain: w.retain,
@@ -772,7 +772,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
             dup: false,
             qos: msg.qos,
             retain: msg.retain,
-            topic: msg.topic,
+            topic: msg.topic.into(),
             packet_id: pid.map(NonZeroU16::get),
             properties: msg.properties,
             payload: msg.payload,
@@ -1190,7 +1190,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
                     Taken::Message(p, alias) => {
                         let topic = match alias {
                             Some(a) => self.in_alias.topic(a).unwrap_or(""),
-                            None => p.topic,
+                            None => p.topic.as_str(),
                         };
                         return Some(Event::Message {
                             topic,
@@ -1574,7 +1574,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
                     error = Some(PeerError::TopicAliasUnknown);
                 }
                 alias = Some(a);
-            } else if self.in_alias.insert(a, p.topic).is_err() {
+            } else if self.in_alias.insert(a, p.topic.as_str()).is_err() {
                 error = Some(PeerError::ImplementationLimit);
             }
         }
@@ -2234,7 +2234,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
             let mut topic = p.topic;
             let mut alias = None;
             if use_alias {
-                alias = match self.out_alias.alias(p.topic) {
+                alias = match self.out_alias.alias(p.topic.as_str()) {
                     Some(a) => Some((a, true)),
                     None if (self.out_alias.len() as u16) < alias_max => {
                         Some((self.out_alias.len() as u16 + 1, false))
@@ -2249,11 +2249,11 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Core<INFLIGHT, BU
                 if p.properties.iter().count() < 16 {
                     props.extend(p.properties.iter());
                     let _ = props.push(Property::TopicAlias(a));
-                    with_alias = known || self.out_alias.insert(a, p.topic).is_ok();
+                    with_alias = known || self.out_alias.insert(a, p.topic.as_str()).is_ok();
                     if !with_alias {
                         props.clear();
                     } else if known {
-                        topic = "";
+                        topic = "".into();
                     }
                 }
             }
@@ -2730,7 +2730,7 @@ mod tests {
                     dup: false,
                     qos,
                     retain: false,
-                    topic: "t/x",
+                    topic: "t/x".into(),
                     packet_id: pid,
                     properties: Properties::from_list(&list),
                     payload: b"p",
@@ -2746,7 +2746,7 @@ mod tests {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
-            topic: "t",
+            topic: "t".into(),
             packet_id: None,
             properties: Properties::from_list(&[Property::ContentType("x")]),
             payload: b"",
