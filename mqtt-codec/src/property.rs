@@ -598,6 +598,11 @@ impl Seen {
 /// A decoded `Properties` holds only properties allowed in its packet, each
 /// value valid, no forbidden duplicates: iterating it cannot fail.
 ///
+/// A list to encode is checked by the encoder on every encode
+/// ([`Properties::from_list`]), or once, when it is built
+/// ([`Properties::new`]): then every encode only checks which properties
+/// its packet allows and how often, and reuses the size.
+///
 /// ```
 /// use mqtt_codec::{Properties, Property};
 ///
@@ -605,6 +610,7 @@ impl Seen {
 /// let props = Properties::from_list(&list);
 /// assert_eq!(props.message_expiry_interval(), Some(60));
 /// assert_eq!(props.user_properties().collect::<Vec<_>>(), [("k", "v")]);
+/// assert_eq!(Properties::new(&list), Ok(props));
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Properties<'a>(Repr<'a>);
@@ -613,8 +619,13 @@ pub struct Properties<'a>(Repr<'a>);
 enum Repr<'a> {
     /// Validated bytes (after the Property Length).
     Wire(&'a [u8]),
-    List(&'a [Property<'a>]),
+    /// A list, and its size if [`Properties::new`] checked its values
+    /// (else [`UNCHECKED`]).
+    List(&'a [Property<'a>], u32),
 }
+
+/// The size of a [`Repr::List`] whose values the encoder must check.
+const UNCHECKED: u32 = u32::MAX;
 
 impl Default for Properties<'_> {
     fn default() -> Self {
@@ -624,18 +635,43 @@ impl Default for Properties<'_> {
 
 impl<'a> Properties<'a> {
     /// No properties.
-    pub const EMPTY: Properties<'static> = Properties(Repr::List(&[]));
+    pub const EMPTY: Properties<'static> = Properties(Repr::List(&[], 0));
 
-    /// Properties to encode, in this order.
+    /// Properties to encode, in this order, checked by the encoder every
+    /// time they are encoded.
     pub const fn from_list(list: &'a [Property<'a>]) -> Properties<'a> {
-        Properties(Repr::List(list))
+        Properties(Repr::List(list, UNCHECKED))
+    }
+
+    /// Properties to encode, in this order, checked once, here: every value
+    /// rule, the strict string rules (§1.5.4), every length, with the errors
+    /// the encoder gives. Which properties a packet allows, and which may
+    /// repeat, depends on the packet: that is still checked on every encode.
+    ///
+    /// ```
+    /// use mqtt_codec::{DecodeError, EncodeError, Properties, Property};
+    /// let ok = [Property::ContentType("application/json"), Property::MessageExpiryInterval(30)];
+    /// assert!(Properties::new(&ok).is_ok());
+    /// // "It is a Protocol Error to include a Topic Alias value of 0" [MQTT-3.3.2-8].
+    /// assert_eq!(Properties::new(&[Property::TopicAlias(0)]),
+    ///            Err(EncodeError::Invalid(DecodeError::TopicAliasZero)));
+    /// ```
+    pub fn new(list: &'a [Property<'a>]) -> Result<Properties<'a>, EncodeError> {
+        let mut len = 0usize;
+        for p in list {
+            len += p.plan_for_encode()?;
+        }
+        if len > varint::MAX_REMAINING_LENGTH {
+            return Err(EncodeError::TooLarge);
+        }
+        Ok(Properties(Repr::List(list, len as u32)))
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         match self.0 {
             Repr::Wire(b) => b.is_empty(),
-            Repr::List(l) => l.is_empty(),
+            Repr::List(l, _) => l.is_empty(),
         }
     }
 
@@ -643,7 +679,7 @@ impl<'a> Properties<'a> {
     pub fn iter(&self) -> PropertiesIter<'a> {
         match self.0 {
             Repr::Wire(b) => PropertiesIter(IterRepr::Wire(Reader::new(b))),
-            Repr::List(l) => PropertiesIter(IterRepr::List(l.iter())),
+            Repr::List(l, _) => PropertiesIter(IterRepr::List(l.iter())),
         }
     }
 
@@ -652,7 +688,7 @@ impl<'a> Properties<'a> {
     pub fn wire_bytes(&self) -> Option<&'a [u8]> {
         match self.0 {
             Repr::Wire(b) => Some(b),
-            Repr::List(_) => None,
+            Repr::List(..) => None,
         }
     }
 
@@ -735,7 +771,7 @@ impl<'a> Properties<'a> {
                 seen.finish()?;
                 Ok(b.len())
             }
-            Repr::List(list) => {
+            Repr::List(list, UNCHECKED) => {
                 let mut seen = Seen(0);
                 let mut len = 0usize;
                 for p in list {
@@ -748,6 +784,15 @@ impl<'a> Properties<'a> {
                 }
                 Ok(len)
             }
+            // Values, strings and size were checked when it was built.
+            Repr::List(list, len) => {
+                let mut seen = Seen(0);
+                for p in list {
+                    seen.add(p.id(), ctx)?;
+                }
+                seen.finish()?;
+                Ok(len as usize)
+            }
         }
     }
 
@@ -757,7 +802,7 @@ impl<'a> Properties<'a> {
         w.varint(len);
         match self.0 {
             Repr::Wire(b) => w.bytes(b),
-            Repr::List(list) => list.iter().for_each(|p| p.write(w)),
+            Repr::List(list, _) => list.iter().for_each(|p| p.write(w)),
         }
     }
 }
@@ -1040,9 +1085,40 @@ mod tests {
             long,
         ];
         let mut seen = 0u64;
+        use Context as C;
+        let contexts = [
+            C::Connect,
+            C::ConnAck,
+            C::Publish,
+            C::Will,
+            C::PubResponse,
+            C::Subscribe,
+            C::SubAck,
+            C::Unsubscribe,
+            C::UnsubAck,
+            C::Disconnect,
+            C::Auth,
+        ];
         let mut check = |p: Property<'_>| {
             assert_eq!(p.plan_for_encode(), plan_reference(&p), "{:?}", p.id());
             seen |= p.id().bit();
+            // Checked once by `Properties::new`: the same verdict, and then
+            // the same size or context error as the list checked on encode.
+            let list = [p, p];
+            let checked = Properties::new(&list);
+            match p.plan_for_encode() {
+                Ok(_) => assert!(checked.is_ok(), "{p:?}"),
+                Err(e) => assert_eq!(checked, Err(e.into()), "{p:?}"),
+            }
+            for ctx in contexts {
+                for n in [1, 2] {
+                    let lazy = Properties::from_list(&list[..n]).check_for_encode(ctx);
+                    match Properties::new(&list[..n]) {
+                        Ok(c) => assert_eq!(c.check_for_encode(ctx), lazy, "{p:?} {ctx:?}"),
+                        Err(_) => assert!(lazy.is_err(), "{p:?} {ctx:?}"),
+                    }
+                }
+            }
         };
         for v in [0u8, 1, 2, 255] {
             for p in [

@@ -124,21 +124,38 @@ impl Subscription<'_> {
     fn plan(&self, level: ProtocolLevel) -> Result<usize, PlanError> {
         let filter = self.filter.as_str();
         let bytes = filter.as_bytes();
+        let checked = self.filter.is_checked();
         // Nothing to scan for a filter checked when it was built, one pass
         // for the common unchecked filter (printable ASCII, wildcards in
         // place), unless it is a 5.0 shared subscription, whose ShareName
         // and No Local rules need the full check. Anything else takes the
         // full checks, in their usual order, so the error is the same
         // either way.
-        let shared = level == ProtocolLevel::V5 && bytes.starts_with(b"$share/");
-        if shared || !(self.filter.is_checked() || string::plain_filter(bytes)) {
-            string::check_str(filter, true)?;
-            self.check(level)?;
+        if level == ProtocolLevel::V5 {
+            if bytes.starts_with(b"$share/") || !(checked || string::plain_filter(bytes)) {
+                string::check_str(filter, true)?;
+                self.check(level)?;
+            }
+        } else {
+            if !(checked || string::plain_filter(bytes)) {
+                string::check_str(filter, true)?;
+                self.check(level)?;
+            }
+            // Only the Maximum QoS exists below 5.0.
+            let o = &self.options;
+            if o.no_local
+                || o.retain_as_published
+                || o.retain_handling != RetainHandling::SendAtSubscribe
+            {
+                return Err(PlanError::NotAtThisLevel);
+            }
         }
-        if level != ProtocolLevel::V5 && self.options.as_u8() & 0xFC != 0 {
-            return Err(PlanError::NotAtThisLevel);
-        }
-        Ok(string::str_len(filter)? + 1)
+        // A checked filter is known to fit its two-byte length.
+        Ok(if checked {
+            2 + bytes.len()
+        } else {
+            string::str_len(filter)?
+        } + 1)
     }
 }
 
