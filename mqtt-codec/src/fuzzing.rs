@@ -179,7 +179,11 @@ pub fn roundtrip(data: &[u8]) {
     let ns = compact(&subs, &mut sbuf);
     let mut cbuf = [ReasonCode::Success; 3];
     let nc = compact(&codes, &mut cbuf);
-    let filters = [strings[0], strings[1], strings[2]];
+    let filters = [
+        topic_filter(strings[0], number & 4 != 0),
+        topic_filter(strings[1], number & 4 != 0),
+        topic_filter(strings[2], number & 4 != 0),
+    ];
     let nf = usize::from(number % 4);
     let pid = |qos: QoS| {
         if qos == QoS::AtMostOnce {
@@ -281,6 +285,14 @@ pub fn roundtrip(data: &[u8]) {
 /// encoder, so both encode paths are exercised.
 fn topic_name(s: &str, early: bool) -> crate::TopicName<'_> {
     match crate::TopicName::new(s) {
+        Ok(t) if early => t,
+        _ => s.into(),
+    }
+}
+
+/// [`topic_name`] for a Topic Filter.
+fn topic_filter(s: &str, early: bool) -> crate::TopicFilter<'_> {
+    match crate::TopicFilter::new(s) {
         Ok(t) if early => t,
         _ => s.into(),
     }

@@ -13,6 +13,7 @@
 
 use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::string;
+use crate::ProtocolLevel;
 
 /// Checks a Topic Name: at least one character [MQTT-4.7.3-1] and no
 /// wildcard characters [MQTT-3.3.2-2] / [MQTT-4.7.0-1]. (UTF-8 rules are
@@ -319,6 +320,31 @@ impl<'a> TopicFilter<'a> {
     #[inline(always)]
     pub const fn is_checked(&self) -> bool {
         self.checked
+    }
+
+    /// The encoder's check at `level`, and the encoded size (length prefix
+    /// included). Nothing to scan for a checked filter, unless it is a 5.0
+    /// `$share/` one: the shared subscription rules only apply there. An
+    /// unchecked filter gets one pass for the common case (printable ASCII,
+    /// wildcards in place), the full checks otherwise, in their usual
+    /// order, so the error is the same either way.
+    #[inline(always)]
+    pub(crate) fn check_for_encode(&self, level: ProtocolLevel) -> Result<usize, PlanError> {
+        let f = self.filter;
+        let b = f.as_bytes();
+        if level == ProtocolLevel::V5 && b.starts_with(b"$share/") {
+            string::check_str(f, true)?;
+            check_filter(f)?;
+        } else if !(self.checked || string::plain_filter(b)) {
+            string::check_str(f, true)?;
+            check_plain_filter(f)?;
+        }
+        // A checked filter is known to fit its two-byte length.
+        if self.checked {
+            Ok(2 + b.len())
+        } else {
+            string::str_len(f)
+        }
     }
 }
 

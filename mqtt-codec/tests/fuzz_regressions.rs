@@ -7,7 +7,7 @@ use mqtt_codec::*;
 /// control character). The encoder is strict now.
 #[test]
 fn fuzz_roundtrip_control_character_in_unsubscribe_filter_is_refused_on_encode() {
-    let filters = ["\u{14}", "u"];
+    let filters = ["\u{14}".into(), "u".into()];
     let p = Packet::Unsubscribe(Unsubscribe {
         packet_id: 5140,
         properties: Properties::EMPTY,

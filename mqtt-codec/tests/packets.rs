@@ -247,7 +247,7 @@ fn v5_suback_and_unsuback_reason_codes() {
 
 #[test]
 fn v5_unsubscribe_spec_figure_3_30() {
-    let filters = ["a/b", "c/d"];
+    let filters = ["a/b".into(), "c/d".into()];
     both_ways(
         ProtocolLevel::V5,
         "a2 0d 000b 00 0003612f62 0003632f64",
@@ -445,7 +445,7 @@ fn check_v3_family(level: ProtocolLevel) {
             reason_codes: ReasonCodes::from_list(&codes),
         }),
     );
-    let filters = ["a/b"];
+    let filters = ["a/b".into()];
     both_ways(
         level,
         "a2 07 0001 0003612f62",

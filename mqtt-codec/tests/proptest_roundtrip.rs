@@ -669,7 +669,18 @@ fn with_packet<R>(o: &Owned, level: ProtocolLevel, f: impl FnOnce(Packet<'_>) ->
             filters,
         } => {
             let pl = list(props);
-            let fl: Vec<&str> = filters.iter().map(String::as_str).collect();
+            // Alternately checked up front and checked by the encoder.
+            let fl: Vec<TopicFilter<'_>> = filters
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    if (i + usize::from(*pid)) % 2 == 0 {
+                        TopicFilter::new(f).unwrap()
+                    } else {
+                        f.as_str().into()
+                    }
+                })
+                .collect();
             f(Packet::Unsubscribe(Unsubscribe {
                 packet_id: *pid,
                 properties: Properties::from_list(&pl),

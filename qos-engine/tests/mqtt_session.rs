@@ -1565,7 +1565,7 @@ fn suback_and_unsuback_carry_the_request_packet_id_mqtt_2_2_1_6_and_3_8_4_2() {
         };
         assert_eq!(a.packet_id, 41);
     });
-    let filters = ["a/#"];
+    let filters = ["a/#".into()];
     t.feed(Packet::Unsubscribe(mqtt_codec::Unsubscribe {
         packet_id: 42,
         properties: Properties::EMPTY,
@@ -1580,6 +1580,49 @@ fn suback_and_unsuback_carry_the_request_packet_id_mqtt_2_2_1_6_and_3_8_4_2() {
         };
         assert_eq!(a.packet_id, 42);
     });
+}
+
+#[test]
+fn a_client_unsubscribe_goes_out_and_its_unsuback_completes_it_mqtt_3_10_4_4() {
+    let mut t = T::client(ProtocolLevel::V5, ConnectOptions::new("c"), &[]);
+    // A filter checked up front and one the encoder checks.
+    let filters = [mqtt_codec::TopicFilter::new("a/+").unwrap(), "b/#".into()];
+    let id = t.s.unsubscribe(t.now, &filters, Properties::EMPTY).unwrap();
+    next_frame(&mut t, |p| {
+        let Packet::Unsubscribe(u) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(u.packet_id, id.get());
+        let sent: Vec<&str> = u.filters.iter().map(|f| f.as_str()).collect();
+        assert_eq!(sent, ["a/+", "b/#"]);
+    });
+    // "The Server MUST respond to an UNSUBSCRIBE request by sending an
+    // UNSUBACK packet" with one reason code per filter [MQTT-3.10.4-4].
+    let codes = [ReasonCode::Success, ReasonCode::NoSubscriptionExisted];
+    t.feed(Packet::UnsubAck(mqtt_codec::UnsubAck {
+        packet_id: id.get(),
+        properties: Properties::EMPTY,
+        reason_codes: mqtt_codec::ReasonCodes::from_list(&codes),
+    }));
+    match t.s.poll_event() {
+        Some(Event::Unsubscribed {
+            packet_id,
+            reason_codes,
+        }) => {
+            assert_eq!(packet_id, id);
+            assert_eq!(reason_codes.iter().collect::<Vec<_>>(), codes);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(t.events().is_empty());
+    // A misplaced wildcard [MQTT-4.7.1-1] is refused, and nothing is sent.
+    assert_eq!(
+        t.s.unsubscribe(t.now, &["a/b#".into()], Properties::EMPTY),
+        Err(CommandError::Encode(mqtt_codec::EncodeError::Invalid(
+            mqtt_codec::DecodeError::MultiLevelWildcardNotLast
+        )))
+    );
+    assert!(t.out().is_empty());
 }
 
 #[test]

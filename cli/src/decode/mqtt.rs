@@ -221,7 +221,7 @@ fn packet_json(packet: &Packet<'_>, level: ProtocolLevel) -> Json {
             )
         }
         Packet::Unsubscribe(u) => {
-            let filters: Vec<Json> = u.filters.iter().map(Json::from).collect();
+            let filters: Vec<Json> = u.filters.iter().map(|f| Json::from(f.as_str())).collect();
             with_props(
                 o.with("packet_id", u.packet_id).with("filters", filters),
                 &u.properties,

@@ -4,7 +4,7 @@ use super::ack::packet_id;
 use super::{props_field_len, write_frame, DecodeOptions, Plan};
 use crate::error::{DecodeError, EncodeError, PlanError};
 use crate::property::{Context, Properties};
-use crate::string::{self, Reader, Writer};
+use crate::string::{Reader, Writer};
 use crate::topic::{self, SharedSubscription};
 use crate::{ProtocolLevel, QoS, TopicFilter};
 
@@ -122,40 +122,22 @@ impl Subscription<'_> {
     /// and returns its encoded size.
     #[inline(always)]
     fn plan(&self, level: ProtocolLevel) -> Result<usize, PlanError> {
-        let filter = self.filter.as_str();
-        let bytes = filter.as_bytes();
-        let checked = self.filter.is_checked();
-        // Nothing to scan for a filter checked when it was built, one pass
-        // for the common unchecked filter (printable ASCII, wildcards in
-        // place), unless it is a 5.0 shared subscription, whose ShareName
-        // and No Local rules need the full check. Anything else takes the
-        // full checks, in their usual order, so the error is the same
-        // either way.
+        let len = self.filter.check_for_encode(level)?;
+        let o = &self.options;
         if level == ProtocolLevel::V5 {
-            if bytes.starts_with(b"$share/") || !(checked || string::plain_filter(bytes)) {
-                string::check_str(filter, true)?;
-                self.check(level)?;
+            // "It is a Protocol Error to set the No Local bit to 1 on a
+            // Shared Subscription [MQTT-3.8.3-4]."
+            if o.no_local && SharedSubscription::parse(self.filter.as_str())?.is_some() {
+                return Err(DecodeError::NoLocalOnSharedSubscription.into());
             }
-        } else {
-            if !(checked || string::plain_filter(bytes)) {
-                string::check_str(filter, true)?;
-                self.check(level)?;
-            }
+        } else if o.no_local
+            || o.retain_as_published
+            || o.retain_handling != RetainHandling::SendAtSubscribe
+        {
             // Only the Maximum QoS exists below 5.0.
-            let o = &self.options;
-            if o.no_local
-                || o.retain_as_published
-                || o.retain_handling != RetainHandling::SendAtSubscribe
-            {
-                return Err(PlanError::NotAtThisLevel);
-            }
+            return Err(PlanError::NotAtThisLevel);
         }
-        // A checked filter is known to fit its two-byte length.
-        Ok(if checked {
-            2 + bytes.len()
-        } else {
-            string::str_len(filter)?
-        } + 1)
+        Ok(len + 1)
     }
 }
 

@@ -4,8 +4,8 @@ use super::ack::packet_id;
 use super::{props_field_len, DecodeOptions, Plan};
 use crate::error::{DecodeError, PlanError};
 use crate::property::{Context, Properties};
-use crate::string::{self, Reader, Writer};
-use crate::{topic, ProtocolLevel};
+use crate::string::{Reader, Writer};
+use crate::{topic, ProtocolLevel, TopicFilter};
 
 /// The Topic Filters of an UNSUBSCRIBE: a lazy view over validated bytes
 /// (decode) or a caller's slice (encode). Equal when they yield the same
@@ -16,12 +16,12 @@ pub struct TopicFilters<'a>(Repr<'a>);
 #[derive(Clone, Copy, Debug)]
 enum Repr<'a> {
     Wire(&'a [u8], usize),
-    List(&'a [&'a str]),
+    List(&'a [TopicFilter<'a>]),
 }
 
 impl<'a> TopicFilters<'a> {
     /// Filters to encode, in order.
-    pub const fn from_list(list: &'a [&'a str]) -> TopicFilters<'a> {
+    pub const fn from_list(list: &'a [TopicFilter<'a>]) -> TopicFilters<'a> {
         TopicFilters(Repr::List(list))
     }
 
@@ -61,18 +61,18 @@ pub struct TopicFiltersIter<'a>(IterRepr<'a>);
 #[derive(Clone, Debug)]
 enum IterRepr<'a> {
     Wire(Reader<'a>, usize),
-    List(core::slice::Iter<'a, &'a str>),
+    List(core::slice::Iter<'a, TopicFilter<'a>>),
 }
 
 impl<'a> Iterator for TopicFiltersIter<'a> {
-    type Item = &'a str;
+    type Item = TopicFilter<'a>;
 
-    fn next(&mut self) -> Option<&'a str> {
+    fn next(&mut self) -> Option<TopicFilter<'a>> {
         match &mut self.0 {
             IterRepr::Wire(r, n) => {
                 let f = r.str(false).ok()?;
                 *n = n.saturating_sub(1);
-                Some(f)
+                Some(TopicFilter::decoded(f))
             }
             IterRepr::List(it) => it.next().copied(),
         }
@@ -101,13 +101,14 @@ fn check_filter(filter: &str, level: ProtocolLevel) -> Result<(), DecodeError> {
 ///
 /// ```
 /// use mqtt_codec::*;
-/// let filters = ["a/+", "b/#"];
+/// let filters = [TopicFilter::new("a/+")?, "b/#".into()];
 /// let p = Packet::Unsubscribe(Unsubscribe {
 ///     packet_id: 4, properties: Properties::EMPTY, filters: TopicFilters::from_list(&filters),
 /// });
 /// let mut buf = [0u8; 32];
 /// let n = p.encode(ProtocolLevel::V4, &mut buf).unwrap();
 /// assert_eq!(buf[..n], [0xA2, 12, 0, 4, 0, 3, b'a', b'/', b'+', 0, 3, b'b', b'/', b'#']);
+/// # Ok::<(), EncodeError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unsubscribe<'a> {
@@ -161,9 +162,7 @@ impl<'a> Unsubscribe<'a> {
         }
         let mut remaining = 2;
         for f in self.filters.iter() {
-            string::check_str(f, true)?;
-            check_filter(f, level)?;
-            remaining += string::str_len(f)?;
+            remaining += f.check_for_encode(level)?;
         }
         let mut props = 0;
         if level == ProtocolLevel::V5 {
@@ -182,7 +181,7 @@ impl<'a> Unsubscribe<'a> {
         }
         match self.filters.0 {
             Repr::Wire(b, _) => w.bytes(b),
-            Repr::List(l) => l.iter().for_each(|f| w.str(f)),
+            Repr::List(l) => l.iter().for_each(|f| w.str(f.as_str())),
         }
     }
 }

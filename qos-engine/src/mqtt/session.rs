@@ -7,8 +7,8 @@ use core::num::NonZeroU16;
 use mqtt_codec::{
     Auth, ConnAck, Connect, DecodeError, DecodeOptions, Disconnect, EncodeError, Packet,
     PacketType, Properties, Property, ProtocolLevel, PubResponse, Publish, QoS, ReasonCode,
-    ReasonCodes, Status, SubAck, Subscribe, Subscription, TopicFilters, UnsubAck, Unsubscribe,
-    Will,
+    ReasonCodes, Status, SubAck, Subscribe, Subscription, TopicFilter, TopicFilters, UnsubAck,
+    Unsubscribe, Will,
 };
 
 use super::alias::{AliasTable, ALIASES};
@@ -848,7 +848,7 @@ impl<const INFLIGHT: usize, const BUF: usize, const RX: usize> Session<INFLIGHT,
     pub fn unsubscribe(
         &mut self,
         now: Instant,
-        filters: &[&str],
+        filters: &[TopicFilter<'_>],
         properties: Properties<'_>,
     ) -> Result<NonZeroU16, CommandError> {
         self.core.input(now);
