@@ -130,10 +130,7 @@ impl Subscription<'_> {
             if o.no_local && SharedSubscription::parse(self.filter.as_str())?.is_some() {
                 return Err(DecodeError::NoLocalOnSharedSubscription.into());
             }
-        } else if o.no_local
-            || o.retain_as_published
-            || o.retain_handling != RetainHandling::SendAtSubscribe
-        {
+        } else if o.as_u8() & 0xFC != 0 {
             // Only the Maximum QoS exists below 5.0.
             return Err(PlanError::NotAtThisLevel);
         }
@@ -364,6 +361,12 @@ impl<'a> Subscribe<'a> {
         }
         let mut remaining = 2;
         match self.filters.0 {
+            // One loop per level, so that the level's tests fold.
+            Repr::List(list) if level == ProtocolLevel::V5 => {
+                for s in list {
+                    remaining += s.plan(ProtocolLevel::V5)?;
+                }
+            }
             Repr::List(list) => {
                 for s in list {
                     remaining += s.plan(level)?;
