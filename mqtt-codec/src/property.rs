@@ -464,6 +464,41 @@ impl<'a> Property<'a> {
         })
     }
 
+    /// Encoded size, identifier byte plus value, of a property whose
+    /// value [`Property::plan_for_encode`] accepted (no check repeated).
+    #[inline]
+    fn checked_len(&self) -> usize {
+        use Property as P;
+        1 + match *self {
+            P::PayloadFormatIndicator(_)
+            | P::RequestProblemInformation(_)
+            | P::RequestResponseInformation(_)
+            | P::MaximumQoS(_)
+            | P::RetainAvailable(_)
+            | P::WildcardSubscriptionAvailable(_)
+            | P::SubscriptionIdentifierAvailable(_)
+            | P::SharedSubscriptionAvailable(_) => 1,
+            P::ServerKeepAlive(_)
+            | P::ReceiveMaximum(_)
+            | P::TopicAliasMaximum(_)
+            | P::TopicAlias(_) => 2,
+            P::MessageExpiryInterval(_)
+            | P::SessionExpiryInterval(_)
+            | P::WillDelayInterval(_)
+            | P::MaximumPacketSize(_) => 4,
+            P::SubscriptionIdentifier(v) => varint::len(v),
+            P::ContentType(s)
+            | P::ResponseTopic(s)
+            | P::AssignedClientIdentifier(s)
+            | P::AuthenticationMethod(s)
+            | P::ResponseInformation(s)
+            | P::ServerReference(s)
+            | P::ReasonString(s) => 2 + s.len(),
+            P::CorrelationData(b) | P::AuthenticationData(b) => 2 + b.len(),
+            P::UserProperty(k, v) => 4 + k.len() + v.len(),
+        }
+    }
+
     /// Encoded size: identifier byte plus value.
     #[cfg(test)]
     fn wire_len(&self) -> Result<usize, PlanError> {
@@ -619,13 +654,11 @@ pub struct Properties<'a>(Repr<'a>);
 enum Repr<'a> {
     /// Validated bytes (after the Property Length).
     Wire(&'a [u8]),
-    /// A list, and its size if [`Properties::new`] checked its values
-    /// (else [`UNCHECKED`]).
-    List(&'a [Property<'a>], u32),
+    /// A list whose values the encoder checks.
+    List(&'a [Property<'a>]),
+    /// A list whose values [`Properties::new`] checked.
+    Checked(&'a [Property<'a>]),
 }
-
-/// The size of a [`Repr::List`] whose values the encoder must check.
-const UNCHECKED: u32 = u32::MAX;
 
 impl Default for Properties<'_> {
     fn default() -> Self {
@@ -635,18 +668,19 @@ impl Default for Properties<'_> {
 
 impl<'a> Properties<'a> {
     /// No properties.
-    pub const EMPTY: Properties<'static> = Properties(Repr::List(&[], 0));
+    pub const EMPTY: Properties<'static> = Properties(Repr::List(&[]));
 
     /// Properties to encode, in this order, checked by the encoder every
     /// time they are encoded.
     pub const fn from_list(list: &'a [Property<'a>]) -> Properties<'a> {
-        Properties(Repr::List(list, UNCHECKED))
+        Properties(Repr::List(list))
     }
 
     /// Properties to encode, in this order, checked once, here: every value
     /// rule, the strict string rules (§1.5.4), every length, with the errors
     /// the encoder gives. Which properties a packet allows, and which may
-    /// repeat, depends on the packet: that is still checked on every encode.
+    /// repeat, depends on the packet: that, and the sizes, are still worked
+    /// out on every encode, without scanning any value.
     ///
     /// ```
     /// use mqtt_codec::{DecodeError, EncodeError, Properties, Property};
@@ -664,14 +698,16 @@ impl<'a> Properties<'a> {
         if len > varint::MAX_REMAINING_LENGTH {
             return Err(EncodeError::TooLarge);
         }
-        Ok(Properties(Repr::List(list, len as u32)))
+        // (The size is not kept: a size field here made every decoded
+        // packet's properties slower to build.)
+        Ok(Properties(Repr::Checked(list)))
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         match self.0 {
             Repr::Wire(b) => b.is_empty(),
-            Repr::List(l, _) => l.is_empty(),
+            Repr::List(l) | Repr::Checked(l) => l.is_empty(),
         }
     }
 
@@ -679,7 +715,7 @@ impl<'a> Properties<'a> {
     pub fn iter(&self) -> PropertiesIter<'a> {
         match self.0 {
             Repr::Wire(b) => PropertiesIter(IterRepr::Wire(Reader::new(b))),
-            Repr::List(l, _) => PropertiesIter(IterRepr::List(l.iter())),
+            Repr::List(l) | Repr::Checked(l) => PropertiesIter(IterRepr::List(l.iter())),
         }
     }
 
@@ -688,7 +724,7 @@ impl<'a> Properties<'a> {
     pub fn wire_bytes(&self) -> Option<&'a [u8]> {
         match self.0 {
             Repr::Wire(b) => Some(b),
-            Repr::List(..) => None,
+            Repr::List(_) | Repr::Checked(_) => None,
         }
     }
 
@@ -771,7 +807,7 @@ impl<'a> Properties<'a> {
                 seen.finish()?;
                 Ok(b.len())
             }
-            Repr::List(list, UNCHECKED) => {
+            Repr::List(list) => {
                 let mut seen = Seen(0);
                 let mut len = 0usize;
                 for p in list {
@@ -785,13 +821,15 @@ impl<'a> Properties<'a> {
                 Ok(len)
             }
             // Values, strings and size were checked when it was built.
-            Repr::List(list, len) => {
+            Repr::Checked(list) => {
                 let mut seen = Seen(0);
+                let mut len = 0;
                 for p in list {
                     seen.add(p.id(), ctx)?;
+                    len += p.checked_len();
                 }
                 seen.finish()?;
-                Ok(len as usize)
+                Ok(len)
             }
         }
     }
@@ -802,7 +840,7 @@ impl<'a> Properties<'a> {
         w.varint(len);
         match self.0 {
             Repr::Wire(b) => w.bytes(b),
-            Repr::List(list, _) => list.iter().for_each(|p| p.write(w)),
+            Repr::List(list) | Repr::Checked(list) => list.iter().for_each(|p| p.write(w)),
         }
     }
 }
@@ -1101,6 +1139,9 @@ mod tests {
         ];
         let mut check = |p: Property<'_>| {
             assert_eq!(p.plan_for_encode(), plan_reference(&p), "{:?}", p.id());
+            if let Ok(n) = p.plan_for_encode() {
+                assert_eq!(p.checked_len(), n, "{p:?}");
+            }
             seen |= p.id().bit();
             // Checked once by `Properties::new`: the same verdict, and then
             // the same size or context error as the list checked on encode.
