@@ -499,43 +499,22 @@ impl<'a> Property<'a> {
         }
     }
 
-    /// Encoded size: identifier byte plus value.
+    /// The length rules (§1.5.4, §1.5.6, §1.5.5), then the encoded size.
     #[cfg(test)]
     fn wire_len(&self) -> Result<usize, PlanError> {
-        use Property as P;
-        Ok(1 + match *self {
-            P::PayloadFormatIndicator(_)
-            | P::RequestProblemInformation(_)
-            | P::RequestResponseInformation(_)
-            | P::MaximumQoS(_)
-            | P::RetainAvailable(_)
-            | P::WildcardSubscriptionAvailable(_)
-            | P::SubscriptionIdentifierAvailable(_)
-            | P::SharedSubscriptionAvailable(_) => 1,
-            P::ServerKeepAlive(_)
-            | P::ReceiveMaximum(_)
-            | P::TopicAliasMaximum(_)
-            | P::TopicAlias(_) => 2,
-            P::MessageExpiryInterval(_)
-            | P::SessionExpiryInterval(_)
-            | P::WillDelayInterval(_)
-            | P::MaximumPacketSize(_) => 4,
-            P::SubscriptionIdentifier(v) => {
-                if v > varint::MAX_VARINT {
-                    return Err(PlanError::TooLarge);
-                }
-                varint::len(v)
+        match *self {
+            Property::SubscriptionIdentifier(v) if v > varint::MAX_VARINT => {
+                return Err(PlanError::TooLarge)
             }
-            P::ContentType(s)
-            | P::ResponseTopic(s)
-            | P::AssignedClientIdentifier(s)
-            | P::AuthenticationMethod(s)
-            | P::ResponseInformation(s)
-            | P::ServerReference(s)
-            | P::ReasonString(s) => string::str_len(s)?,
-            P::CorrelationData(b) | P::AuthenticationData(b) => string::bin_len(b)?,
-            P::UserProperty(k, v) => string::str_len(k)? + string::str_len(v)?,
-        })
+            Property::CorrelationData(b) | Property::AuthenticationData(b) => {
+                string::bin_len(b)?;
+            }
+            _ => {}
+        }
+        for s in self.strings().into_iter().flatten() {
+            string::str_len(s)?;
+        }
+        Ok(self.checked_len())
     }
 
     fn write(&self, w: &mut Writer<'_>) {
