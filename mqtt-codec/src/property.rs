@@ -615,7 +615,8 @@ impl Seen {
 /// A list to encode is checked by the encoder on every encode
 /// ([`Properties::from_list`]), or once, when it is built
 /// ([`Properties::new`]): then every encode only checks which properties
-/// its packet allows and how often, and reuses the size.
+/// its packet allows and how often, and sizes them without scanning any
+/// value.
 ///
 /// ```
 /// use mqtt_codec::{Properties, Property};

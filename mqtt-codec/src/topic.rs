@@ -149,8 +149,8 @@ impl<'a> SharedSubscription<'a> {
 ///
 /// A PUBLISH decoded strictly carries a checked Topic Name; one decoded with
 /// [`DecodeOptions::allow_discouraged_code_points`](crate::DecodeOptions)
-/// does not, so re-encoding it is checked again. Equality, ordering of
-/// fields and hashing look at the text only.
+/// does not, so re-encoding it is checked again. Equality and hashing look
+/// at the text only.
 ///
 /// ```
 /// use mqtt_codec::{DecodeError, EncodeError, TopicName};
@@ -324,10 +324,9 @@ impl<'a> TopicFilter<'a> {
         }
     }
 
-    /// A filter read from a frame, whose checks [`Subscribe`] encoding
-    /// repeats (the view does not record how it was decoded).
-    ///
-    /// [`Subscribe`]: crate::Subscribe
+    /// A filter read from a SUBSCRIBE or UNSUBSCRIBE frame, left unchecked
+    /// so that encoding it again repeats the checks (the lazy filter views
+    /// do not record how the frame was decoded).
     #[inline(always)]
     pub(crate) const fn decoded(filter: &'a str) -> TopicFilter<'a> {
         TopicFilter {

@@ -13,19 +13,26 @@ fn panic(_: &PanicInfo) -> ! {
 
 fn mqtt(buf: &mut [u8]) -> usize {
     use mqtt_codec::{
-        DecodeOptions, Packet, Properties, Property, ProtocolLevel, Publish, QoS, Status,
+        DecodeOptions, Packet, Properties, Property, ProtocolLevel, Publish, QoS, Status, TopicName,
     };
     let props = [
         Property::MessageExpiryInterval(60),
         Property::UserProperty("k", "v"),
     ];
+    // Checked once, here, and not scanned again by the encoder.
+    let (Ok(topic), Ok(properties)) = (
+        TopicName::new(black_box("sensors/temp")),
+        Properties::new(&props),
+    ) else {
+        return 0;
+    };
     let publish = Publish {
         dup: false,
         qos: QoS::ExactlyOnce,
         retain: false,
-        topic: black_box("sensors/temp"),
+        topic,
         packet_id: Some(7),
-        properties: Properties::from_list(&props),
+        properties,
         payload: black_box(b"21.5"),
     };
     let n = match Packet::Publish(publish).encode(ProtocolLevel::V5, buf) {
