@@ -64,6 +64,16 @@ pub fn check_filter(filter: &str) -> Result<(), DecodeError> {
     }
 }
 
+/// [`check_filter`] at 5.0, where shared subscriptions exist;
+/// [`check_plain_filter`] below, where `$share/…` is an ordinary filter.
+pub(crate) fn check_filter_at(filter: &str, level: ProtocolLevel) -> Result<(), DecodeError> {
+    if level == ProtocolLevel::V5 {
+        check_filter(filter)
+    } else {
+        check_plain_filter(filter)
+    }
+}
+
 /// A filter's wildcard and length rules, without `$share/` parsing (3.x).
 pub(crate) fn check_plain_filter(filter: &str) -> Result<(), DecodeError> {
     if filter.is_empty() {
@@ -358,12 +368,10 @@ impl<'a> TopicFilter<'a> {
     pub(crate) fn check_for_encode(&self, level: ProtocolLevel) -> Result<usize, PlanError> {
         let f = self.filter;
         let b = f.as_bytes();
-        if level == ProtocolLevel::V5 && b.starts_with(b"$share/") {
+        let shared = level == ProtocolLevel::V5 && b.starts_with(b"$share/");
+        if shared || !(self.checked.get() || string::plain_filter(b)) {
             string::check_str(f, true)?;
-            check_filter(f)?;
-        } else if !(self.checked.get() || string::plain_filter(b)) {
-            string::check_str(f, true)?;
-            check_plain_filter(f)?;
+            check_filter_at(f, level)?;
         }
         // A checked filter is known to fit its two-byte length.
         if self.checked.get() {

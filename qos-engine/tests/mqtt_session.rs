@@ -346,14 +346,7 @@ fn after_puback_the_same_id_is_a_new_message_mqtt_4_3_2_5() {
 
 #[test]
 fn manual_acks_go_out_in_arrival_order_mqtt_4_6_0_2_and_4_6_0_3() {
-    let mut t = T::client_with(
-        Config {
-            manual_ack: true,
-            ..Config::client(ProtocolLevel::V5)
-        },
-        ConnectOptions::new("c"),
-        &[],
-    );
+    let mut t = T::client_with(manual_ack(ProtocolLevel::V5), ConnectOptions::new("c"), &[]);
     t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
     t.feed(publish_in("x", b"2", QoS::ExactlyOnce, Some(2), false));
     assert_eq!(t.events().len(), 2);
@@ -398,22 +391,22 @@ fn enc(level: ProtocolLevel, packets: &[Packet<'_>]) -> Vec<u8> {
     v
 }
 
-fn manual_client(level: ProtocolLevel) -> T {
-    let mut t = T::new(Config {
+/// A client that acknowledges received messages itself.
+fn manual_ack(level: ProtocolLevel) -> Config {
+    Config {
         manual_ack: true,
         ..Config::client(level)
-    });
-    t.s.handle_transport_up(t.now);
+    }
+}
+
+/// A connected [`manual_ack`] client with a session that outlives it.
+fn manual_client(level: ProtocolLevel) -> T {
     let opts = ConnectOptions {
         clean_start: false,
         session_expiry: u32::MAX,
         ..ConnectOptions::new("c")
     };
-    t.s.connect(t.now, &opts).unwrap();
-    t.out();
-    t.connack(false, &[]);
-    t.events();
-    t
+    T::client_with(manual_ack(level), opts, &[])
 }
 
 #[test]
@@ -987,14 +980,7 @@ fn local_disconnect_sends_the_reason_then_closes_mqtt_3_14_4_1() {
 
 #[test]
 fn acknowledgements_made_ready_go_out_before_a_local_disconnect_mqtt_4_6_0_2() {
-    let mut t = T::client_with(
-        Config {
-            manual_ack: true,
-            ..Config::client(ProtocolLevel::V5)
-        },
-        ConnectOptions::new("c"),
-        &[],
-    );
+    let mut t = T::client_with(manual_ack(ProtocolLevel::V5), ConnectOptions::new("c"), &[]);
     t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
     t.feed(publish_in("x", b"2", QoS::AtLeastOnce, Some(2), false));
     t.events();
@@ -1390,14 +1376,7 @@ fn a_snapshot_of_an_older_format_is_refused_with_a_typed_error() {
 
 #[test]
 fn a_manual_ack_with_a_code_the_acknowledgement_cannot_carry_is_refused() {
-    let mut t = T::client_with(
-        Config {
-            manual_ack: true,
-            ..Config::client(ProtocolLevel::V5)
-        },
-        ConnectOptions::new("c"),
-        &[],
-    );
+    let mut t = T::client_with(manual_ack(ProtocolLevel::V5), ConnectOptions::new("c"), &[]);
     t.feed(publish_in("x", b"1", QoS::AtLeastOnce, Some(1), false));
     t.feed(publish_in("x", b"2", QoS::AtLeastOnce, Some(2), false));
     assert_eq!(t.events().len(), 2);

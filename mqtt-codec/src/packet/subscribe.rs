@@ -102,15 +102,19 @@ impl<'a> Subscription<'a> {
     /// rules, options valid at the level).
     #[inline]
     pub(crate) fn check(&self, level: ProtocolLevel) -> Result<(), DecodeError> {
+        topic::check_filter_at(self.filter.as_str(), level)?;
         if level == ProtocolLevel::V5 {
-            topic::check_filter(self.filter.as_str())?;
-            // "It is a Protocol Error to set the No Local bit to 1 on a
-            // Shared Subscription [MQTT-3.8.3-4]."
-            if self.options.no_local && SharedSubscription::parse(self.filter.as_str())?.is_some() {
-                return Err(DecodeError::NoLocalOnSharedSubscription);
-            }
-        } else {
-            topic::check_plain_filter(self.filter.as_str())?;
+            self.check_no_local()?;
+        }
+        Ok(())
+    }
+
+    /// "It is a Protocol Error to set the No Local bit to 1 on a Shared
+    /// Subscription [MQTT-3.8.3-4]" (5.0; the filter already checked).
+    #[inline]
+    fn check_no_local(&self) -> Result<(), DecodeError> {
+        if self.options.no_local && SharedSubscription::parse(self.filter.as_str())?.is_some() {
+            return Err(DecodeError::NoLocalOnSharedSubscription);
         }
         Ok(())
     }
@@ -125,11 +129,7 @@ impl Subscription<'_> {
         let len = self.filter.check_for_encode(level)?;
         let o = &self.options;
         if level == ProtocolLevel::V5 {
-            // "It is a Protocol Error to set the No Local bit to 1 on a
-            // Shared Subscription [MQTT-3.8.3-4]."
-            if o.no_local && SharedSubscription::parse(self.filter.as_str())?.is_some() {
-                return Err(DecodeError::NoLocalOnSharedSubscription.into());
-            }
+            self.check_no_local()?;
         } else if o.as_u8() & 0xFC != 0 {
             // Only the Maximum QoS exists below 5.0.
             return Err(PlanError::NotAtThisLevel);

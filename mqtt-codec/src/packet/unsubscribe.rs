@@ -89,14 +89,6 @@ impl<'a> Iterator for TopicFiltersIter<'a> {
 
 impl ExactSizeIterator for TopicFiltersIter<'_> {}
 
-fn check_filter(filter: &str, level: ProtocolLevel) -> Result<(), DecodeError> {
-    if level == ProtocolLevel::V5 {
-        topic::check_filter(filter)
-    } else {
-        topic::check_plain_filter(filter)
-    }
-}
-
 /// UNSUBSCRIBE: one or more Topic Filters.
 ///
 /// ```
@@ -138,7 +130,7 @@ impl<'a> Unsubscribe<'a> {
         while !p.is_empty() {
             // "The Topic Filters in an UNSUBSCRIBE packet MUST be UTF-8 Encoded
             // Strings [MQTT-3.10.3-1]."
-            check_filter(p.str(opts.strict())?, opts.level)?;
+            topic::check_filter_at(p.str(opts.strict())?, opts.level)?;
             count += 1;
         }
         // "The Payload of an UNSUBSCRIBE packet MUST contain at least one
