@@ -654,7 +654,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "Topic Name contains a wildcard")]
     fn from_static_outside_const_panics_with_the_rule() {
-        let _ = TopicName::from_static(["a/#", "b"][usize::from(false)]);
+        let _ = TopicName::from_static("a/#");
     }
 
     #[test]
